@@ -1,0 +1,67 @@
+//! STFT and its overlap-add inverse in libtorch (differentiable, CPU or CUDA), with the
+//! framing convention of DESIGN.md: reflect-pad `(n_fft - hop) / 2` on both sides, frames
+//! every `hop` samples with no centring, periodic Hann window → `len / hop` frames.
+
+use tch::{Device, Kind, Tensor};
+
+use super::mel::MelConfig;
+
+/// Forward and inverse STFT with a fixed window.
+#[derive(Debug)]
+pub struct StftTch {
+    pub n_fft: i64,
+    pub hop: i64,
+    pub pad: i64,
+    /// `[n_fft]` analysis window (Hann of `win_size`, centred).
+    window: Tensor,
+    /// `[n_fft, 1, n_fft]` identity kernel for overlap-add with `conv_transpose1d`.
+    ola_kernel: Tensor,
+}
+
+impl StftTch {
+    pub fn new(cfg: &MelConfig, device: Device) -> Self {
+        Self::with_sizes(cfg.n_fft, cfg.hop_size, cfg.win_size, device)
+    }
+
+    pub fn with_sizes(n_fft: usize, hop: usize, win: usize, device: Device) -> Self {
+        let w = super::stft::hann_window(win, n_fft);
+        let n = n_fft as i64;
+        Self {
+            n_fft: n,
+            hop: hop as i64,
+            pad: ((n_fft - hop) / 2) as i64,
+            window: Tensor::from_slice(&w).to_device(device),
+            ola_kernel: Tensor::eye(n, (Kind::Float, device)).view([n, 1, n]),
+        }
+    }
+
+    /// `[B, T]` waveform → `[B, n_fft/2 + 1, T / hop]` complex spectrum.
+    pub fn stft(&self, wav: &Tensor) -> Tensor {
+        let frames = wav.size()[1] / self.hop;
+        let padded = wav.unsqueeze(1).reflection_pad1d([self.pad, self.pad]).squeeze_dim(1); // [B, T + 2p]
+        let window = self.window.to_kind(wav.kind());
+        padded
+            .unfold(-1, self.n_fft, self.hop) // [B, F', n_fft]
+            .narrow(1, 0, frames)
+            .g_mul(&window)
+            .fft_rfft(self.n_fft, -1, "backward") // [B, F, n_freqs]
+            .transpose(1, 2)
+    }
+
+    /// `[B, n_fft/2 + 1, F]` complex spectrum → `[B, F * hop]` waveform (least-squares
+    /// overlap-add inverse of [`Self::stft`]).
+    pub fn istft(&self, spec: &Tensor) -> Tensor {
+        let (b, frames) = (spec.size()[0], spec.size()[2]);
+        let kind = Kind::Float;
+        let window = self.window.to_kind(kind);
+        let frames_t = spec.transpose(1, 2).fft_irfft(self.n_fft, -1, "backward").g_mul(&window); // [B, F, n_fft]
+        let ola = frames_t.transpose(1, 2).conv_transpose1d(&self.ola_kernel, None::<Tensor>, [self.hop], [0], [0], 1, [1]); // [B, 1, L]
+        let env = window
+            .square()
+            .view([1, self.n_fft, 1])
+            .expand([1, self.n_fft, frames], false)
+            .conv_transpose1d(&self.ola_kernel, None::<Tensor>, [self.hop], [0], [0], 1, [1]); // [1, 1, L]
+        let env = env.clamp_min(1e-8);
+        (ola / env).view([b, -1]).narrow(1, self.pad, frames * self.hop)
+    }
+}

@@ -1,0 +1,43 @@
+//! `ferry bench`: benchmarks that report timings (tests never assert on them).
+
+use clap::{Args, Subcommand};
+
+use super::GlobalArgs;
+use crate::error::Result;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: BenchWhat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// Log-mel of a long signal: Ferry (rustfft) against librosa in the same run.
+    Mel {
+        /// Seconds of audio.
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
+        /// Timed runs (the best is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Skip the librosa comparison (no Python needed).
+        #[arg(long)]
+        no_librosa: bool,
+    },
+}
+
+pub fn run(_g: &GlobalArgs, a: BenchArgs) -> Result<()> {
+    match a.what {
+        BenchWhat::Mel { seconds, runs, no_librosa } => {
+            let r = crate::bench::mel::run(seconds, runs, !no_librosa)?;
+            println!("mel of {:.0} s of 22 050 Hz audio (best of {runs}, revision {})", r.seconds_of_audio, crate::bench::git_revision());
+            println!("  ferry (rustfft, {} threads): {:8.2} ms  ({:.0}x real time)", r.threads, r.ferry_s * 1e3, r.seconds_of_audio / r.ferry_s);
+            if let (Some(l), Some(s)) = (r.librosa_s, r.speedup()) {
+                println!("  librosa:                    {:8.2} ms  ({:.0}x real time)", l * 1e3, r.seconds_of_audio / l);
+                println!("  speed-up over librosa: {s:.1}x; max |Δ log-mel| = {:.2e}", r.max_abs_diff.unwrap_or(f64::NAN));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The `ferry` command line (clap derive). Thin: each subcommand parses its arguments and
+//! calls the library; errors come back as [`crate::Error`] and are printed on one line.
+
+mod bench;
+mod mel;
+mod resynth;
+mod voices;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::device::{self, DeviceChoice};
+use crate::error::Result;
+use crate::vocoder::{Family, VocodeOptions};
+
+const AFTER_HELP: &str = "\
+Examples:
+  ferry voices                                      list installed voices and their models
+  ferry resynth in.wav -o out.wav --vocoder griffin-lim
+                                                    copy synthesis: wav -> mel -> wav
+  ferry mel in.wav -o mel.npy --png mel.png         log-mel as a NumPy array and an image
+  ferry bench mel                                   time the mel of 60 s of audio vs librosa
+
+Vocoder families (--vocoder takes a family or a model name):
+  ar (wavernn)  gan (hifigan)  vae (cvae)  flow (waveglow)  diffusion (diffwave)  griffin-lim
+
+Environment: FERRY_VOICES adds voice directories (colon-separated); OMP_WAIT_POLICY
+is set to PASSIVE unless you set it yourself.";
+
+/// Ferry: text-to-speech with five families of neural vocoder.
+#[derive(Debug, Parser)]
+#[command(name = "ferry", version, about, long_about = None, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Where to compute: auto (CUDA when available), cpu, cuda or cuda:N.
+    #[arg(long, global = true, default_value = "auto", value_parser = parse_device)]
+    pub device: DeviceChoice,
+    /// CPU threads for libtorch (0 = one per core, at most 8).
+    #[arg(long, global = true, default_value_t = 0)]
+    pub threads: usize,
+    /// Seed for every random choice (noise of sampling vocoders, Griffin-Lim's initial phase).
+    #[arg(long, global = true, default_value_t = 0)]
+    pub seed: u64,
+    /// Print more about what is happening (on stderr).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+fn parse_device(s: &str) -> std::result::Result<DeviceChoice, String> {
+    s.parse().map_err(|e: crate::Error| e.to_string())
+}
+
+fn parse_family(s: &str) -> std::result::Result<Family, String> {
+    s.parse().map_err(|e: crate::Error| e.to_string())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Copy synthesis: read a WAV, compute its mel, vocode it back to a WAV.
+    Resynth(resynth::ResynthArgs),
+    /// Write the log-mel of a WAV as a NumPy array (and optionally a PNG image).
+    Mel(mel::MelArgs),
+    /// List installed voices, their models and sizes.
+    Voices(voices::VoicesArgs),
+    /// Benchmarks (real-time factor, speed against reference implementations).
+    Bench(bench::BenchArgs),
+}
+
+/// Vocoder choice and its per-family options, shared by every command that vocodes.
+#[derive(Debug, Clone, Args)]
+pub struct VocoderArgs {
+    /// Vocoder family or model: ar, gan, vae, flow, diffusion, griffin-lim (or wavernn, hifigan, ...).
+    /// Default: the voice's default vocoder, else griffin-lim.
+    #[arg(long, value_parser = parse_family)]
+    pub vocoder: Option<Family>,
+    /// diffusion: number of denoising steps (6 = fast schedule, 50 = full).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// flow: standard deviation of the latent noise.
+    #[arg(long)]
+    pub sigma: Option<f64>,
+    /// flow: strength of the bias-removal denoiser (0 = off).
+    #[arg(long)]
+    pub denoise: Option<f64>,
+    /// vae: sampling temperature of the prior (0 = its mean).
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// ar: samples per folded segment for batched generation (0 = sequential).
+    #[arg(long)]
+    pub fold_target: Option<usize>,
+    /// ar: overlap between folded segments, in samples.
+    #[arg(long)]
+    pub fold_overlap: Option<usize>,
+    /// griffin-lim: iterations.
+    #[arg(long)]
+    pub iterations: Option<usize>,
+    /// griffin-lim: momentum of the fast Griffin-Lim update, in [0, 1).
+    #[arg(long)]
+    pub momentum: Option<f64>,
+}
+
+impl VocoderArgs {
+    pub fn options(&self, seed: u64) -> VocodeOptions {
+        VocodeOptions {
+            seed: Some(seed),
+            steps: self.steps,
+            sigma: self.sigma,
+            denoise: self.denoise,
+            temperature: self.temperature,
+            fold_target: self.fold_target,
+            fold_overlap: self.fold_overlap,
+            iterations: self.iterations,
+            momentum: self.momentum,
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    device::set_threads(cli.global.threads);
+    device::seed_everything(cli.global.seed);
+    match cli.command {
+        Command::Resynth(a) => resynth::run(&cli.global, a),
+        Command::Mel(a) => mel::run(&cli.global, a),
+        Command::Voices(a) => voices::run(&cli.global, a),
+        Command::Bench(a) => bench::run(&cli.global, a),
+    }
+}
+
+/// Resolves `--device` and says on stderr which device was picked when it was automatic.
+pub(crate) fn pick_device(g: &GlobalArgs) -> Result<tch::Device> {
+    let d = g.device.resolve()?;
+    if g.device == DeviceChoice::Auto || g.verbose {
+        eprintln!("ferry: using {}", device::describe(d));
+    }
+    Ok(d)
+}
+
+/// The voice named by `--voice`, or when none is named the installed `joe` voice if there
+/// is one (`Ok(None)` otherwise: commands that need only a mel definition use the default).
+pub(crate) fn optional_voice(name: Option<&str>) -> Result<Option<crate::Voice>> {
+    match name {
+        Some(n) => crate::Voice::find(n).map(Some),
+        None => Ok(crate::voice::list_installed().into_iter().find(|v| v.name() == "joe")),
+    }
+}

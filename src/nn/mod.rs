@@ -1,0 +1,3 @@
+//! Shared neural-network pieces: weight files and layers used by several models.
+
+pub mod safetensors;

@@ -1,0 +1,166 @@
+//! Vocoders: log-mel → waveform. Five generative families (the "boats" that carry a
+//! sample from noise to speech) plus Griffin-Lim as the non-neural reference.
+//!
+//! Every vocoder implements [`Vocoder`]; [`load`] builds one for a voice by family or
+//! model name (`--vocoder gan`, `--vocoder hifigan`, `--vocoder griffin-lim`, ...).
+
+pub mod ar;
+pub mod diffusion;
+pub mod flow;
+pub mod gan;
+pub mod griffin_lim;
+pub mod vae;
+
+use std::fmt;
+use std::str::FromStr;
+
+use tch::{Device, Tensor};
+
+use crate::error::{Error, Result};
+use crate::voice::Voice;
+
+/// The vocoder families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    /// Autoregressive: WaveRNN.
+    Ar,
+    /// Generative adversarial: HiFi-GAN.
+    Gan,
+    /// Variational autoencoder.
+    Vae,
+    /// Normalizing flow: WaveGlow.
+    Flow,
+    /// Denoising diffusion: DiffWave.
+    Diffusion,
+    /// Griffin-Lim phase reconstruction (not neural; the reference and low anchor).
+    GriffinLim,
+}
+
+impl Family {
+    /// The five neural families, in the order Ferry lists them.
+    pub const NEURAL: [Family; 5] = [Family::Ar, Family::Gan, Family::Vae, Family::Flow, Family::Diffusion];
+    /// Every family, Griffin-Lim last.
+    pub const ALL: [Family; 6] = [Family::Ar, Family::Gan, Family::Vae, Family::Flow, Family::Diffusion, Family::GriffinLim];
+
+    /// The key used in `voice.json` and on the command line.
+    pub fn key(self) -> &'static str {
+        match self {
+            Family::Ar => "ar",
+            Family::Gan => "gan",
+            Family::Vae => "vae",
+            Family::Flow => "flow",
+            Family::Diffusion => "diffusion",
+            Family::GriffinLim => "griffin-lim",
+        }
+    }
+
+    /// The default model of the family.
+    pub fn default_model(self) -> &'static str {
+        match self {
+            Family::Ar => "wavernn",
+            Family::Gan => "hifigan",
+            Family::Vae => "cvae",
+            Family::Flow => "waveglow",
+            Family::Diffusion => "diffwave",
+            Family::GriffinLim => "griffin-lim",
+        }
+    }
+
+    /// Whether the same mel always gives the same audio (no sampling noise).
+    pub fn is_deterministic(self) -> bool {
+        matches!(self, Family::Gan | Family::GriffinLim)
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+impl FromStr for Family {
+    type Err = Error;
+    /// Accepts a family key or a model name (case-insensitive).
+    fn from_str(s: &str) -> Result<Family> {
+        let s = s.trim().to_ascii_lowercase();
+        Ok(match s.as_str() {
+            "ar" | "wavernn" | "autoregressive" => Family::Ar,
+            "gan" | "hifigan" | "hifi-gan" | "hifigan-v1" | "hifigan-v2" | "hifigan-v3" => Family::Gan,
+            "vae" | "cvae" => Family::Vae,
+            "flow" | "waveglow" => Family::Flow,
+            "diffusion" | "diffwave" => Family::Diffusion,
+            "griffin-lim" | "griffinlim" | "gl" => Family::GriffinLim,
+            other => {
+                return Err(Error::arg(format!(
+                    "unknown vocoder '{other}'; choose a family (ar, gan, vae, flow, diffusion, griffin-lim) or a model (wavernn, hifigan, cvae, waveglow, diffwave)"
+                )))
+            }
+        })
+    }
+}
+
+/// Options of one vocoding call. Each family reads the fields that concern it and
+/// ignores the rest; `None` means the model's default.
+#[derive(Debug, Clone, Default)]
+pub struct VocodeOptions {
+    /// Seed for the families that sample noise (ar, vae, flow, diffusion).
+    pub seed: Option<u64>,
+    /// Diffusion: number of reverse steps (6 = the paper's fast schedule, 50 = full).
+    pub steps: Option<usize>,
+    /// Flow: standard deviation of the latent at inference.
+    pub sigma: Option<f64>,
+    /// Flow: strength of the bias-removal denoiser.
+    pub denoise: Option<f64>,
+    /// VAE: temperature of the prior sample (0 = the mean).
+    pub temperature: Option<f64>,
+    /// AR: samples per folded segment (`Some(0)` = sequential, unfolded).
+    pub fold_target: Option<usize>,
+    /// AR: overlap between folded segments, in samples.
+    pub fold_overlap: Option<usize>,
+    /// Griffin-Lim: iterations.
+    pub iterations: Option<usize>,
+    /// Griffin-Lim: momentum of the fast Griffin-Lim update.
+    pub momentum: Option<f64>,
+}
+
+/// A mel-to-waveform model.
+pub trait Vocoder: Send {
+    fn family(&self) -> Family;
+    /// Model name, e.g. "hifigan".
+    fn model_name(&self) -> &str;
+    /// Samples of audio per mel frame.
+    fn hop_size(&self) -> usize;
+    fn sample_rate(&self) -> u32;
+    fn device(&self) -> Device;
+    /// `mel`: `[B, n_mels, frames]` log-mel (any device) → `[B, frames * hop]` waveform in
+    /// [-1, 1] on the vocoder's device. Runs without gradients.
+    fn vocode(&self, mel: &Tensor, opts: &VocodeOptions) -> Result<Tensor>;
+}
+
+/// Builds the vocoder of `family` for `voice` on `device` (Griffin-Lim needs no weights).
+pub fn load(voice: &Voice, family: Family, device: Device) -> Result<Box<dyn Vocoder>> {
+    match family {
+        Family::GriffinLim => Ok(Box::new(griffin_lim::GriffinLim::new(&voice.config.mel, device)?)),
+        Family::Ar => ar::load(voice, device),
+        Family::Gan => gan::load(voice, device),
+        Family::Vae => vae::load(voice, device),
+        Family::Flow => flow::load(voice, device),
+        Family::Diffusion => diffusion::load(voice, device),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_families_and_model_names() {
+        for f in Family::ALL {
+            assert_eq!(f.key().parse::<Family>().unwrap(), f);
+            assert_eq!(f.default_model().parse::<Family>().unwrap(), f);
+        }
+        assert_eq!("HiFiGAN".parse::<Family>().unwrap(), Family::Gan);
+        let err = "wavenet".parse::<Family>().unwrap_err().to_string();
+        assert!(err.contains("unknown vocoder 'wavenet'"));
+    }
+}
