@@ -16,13 +16,19 @@
 //! # Ok(()) }
 //! ```
 
+pub mod acoustic;
 pub mod audio;
 pub mod bench;
 pub mod cli;
+pub mod data;
 pub mod device;
 pub mod error;
+pub mod eval;
+pub mod listen;
 pub mod nn;
 pub mod python;
+pub mod text;
+pub mod train;
 pub mod vocoder;
 pub mod voice;
 

@@ -1,0 +1,1 @@
+//! The acoustic model (phonemes → log-mel) and its learned aligner.

@@ -1,0 +1,1 @@
+//! Training data: LJSpeech-layout datasets, validation reports, the feature cache, batching.

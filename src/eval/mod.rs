@@ -1,0 +1,1 @@
+//! Objective evaluation: WER, predicted MOS, mel distances, F0 error.

@@ -1,0 +1,1 @@
+//! Listening tests: building, serving and scoring blinded MUSHRA / A-B / MOS studies.

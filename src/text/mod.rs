@@ -1,0 +1,1 @@
+//! English text frontend: normalisation, G2P, SSML, phoneme tokenizer.

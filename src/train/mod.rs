@@ -1,0 +1,1 @@
+//! Training: the shared Trainer, optimiser with saveable state, checkpoints, LR schedules.
