@@ -5,6 +5,7 @@ pub mod image;
 pub mod mel;
 pub mod mel_tch;
 pub mod npy;
+pub mod pitch;
 pub mod resample;
 pub mod stft;
 pub mod stft_tch;

@@ -12,3 +12,9 @@ pub fn load(voice: &Voice, _device: Device) -> Result<Box<dyn Vocoder>> {
     voice.vocoder_entry("flow")?;
     Err(Error::arg("the 'flow' vocoder family (WaveGlow) is not available in this build of Ferry yet; use --vocoder griffin-lim"))
 }
+
+/// Builds this family's vocoder with random weights from a named preset or a JSON config
+/// file, for benchmarks and tests.
+pub fn build_random(config: &str, _mel: &crate::audio::MelConfig, _device: Device) -> Result<Box<dyn Vocoder>> {
+    Err(Error::arg(format!("the 'flow' vocoder family (WaveGlow) is not available in this build of Ferry yet (config '{config}')")))
+}

@@ -149,6 +149,19 @@ pub fn load(voice: &Voice, family: Family, device: Device) -> Result<Box<dyn Voc
     }
 }
 
+/// Builds a vocoder of `family` with random weights from a preset name (e.g. "v1", "base",
+/// "compact") or a JSON config file: what benchmarks time and tests exercise.
+pub fn build_random(family: Family, config: &str, mel: &crate::audio::MelConfig, device: Device) -> Result<Box<dyn Vocoder>> {
+    match family {
+        Family::GriffinLim => Ok(Box::new(griffin_lim::GriffinLim::new(mel, device)?)),
+        Family::Ar => ar::build_random(config, mel, device),
+        Family::Gan => gan::build_random(config, mel, device),
+        Family::Vae => vae::build_random(config, mel, device),
+        Family::Flow => flow::build_random(config, mel, device),
+        Family::Diffusion => diffusion::build_random(config, mel, device),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,1 @@
+//! Text to speech end to end: frontend → acoustic model → vocoder (the `Synthesizer`).
