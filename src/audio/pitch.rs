@@ -5,7 +5,9 @@
 //! cross-correlation), its cumulative mean normalisation (step 3), the absolute threshold
 //! (step 4) and parabolic interpolation (step 5). A frame is voiced when the normalised
 //! difference dips below the threshold and the frame is louder than a silence floor;
-//! unvoiced frames get F0 = 0.
+//! unvoiced frames get F0 = 0. As in pYIN (Mauch & Dixon, ICASSP 2014), every dip is kept
+//! as a candidate and a Viterbi pass over each voiced run picks the path that is periodic
+//! and smooth, which removes YIN's octave jumps on speech.
 //!
 //! Framing is the voice's mel framing (DESIGN.md): the signal is reflect-padded by
 //! `(frame - hop) / 2` on both sides and frame `i` starts at `i * hop`, so a signal of `len`
@@ -38,7 +40,8 @@ pub struct PitchConfig {
     pub fmin: f64,
     /// Highest F0 searched, in Hz.
     pub fmax: f64,
-    /// YIN's absolute threshold on the normalised difference (0.1–0.2 in the paper).
+    /// A frame is voiced when YIN's normalised difference dips below this (0.1–0.2 in
+    /// the paper; speech framed at 46 ms needs a little more).
     pub threshold: f64,
     /// Frames quieter than this RMS level (dB re full scale) are unvoiced.
     pub silence_db: f64,
@@ -46,7 +49,7 @@ pub struct PitchConfig {
 
 impl Default for PitchConfig {
     fn default() -> Self {
-        Self { sample_rate: 22050, hop: 256, frame: 1024, fmin: 60.0, fmax: 800.0, threshold: 0.15, silence_db: -50.0 }
+        Self { sample_rate: 22050, hop: 256, frame: 1024, fmin: 60.0, fmax: 800.0, threshold: 0.25, silence_db: -50.0 }
     }
 }
 
@@ -131,20 +134,35 @@ impl PitchTracker {
     /// F0 of a mono signal at the config's rate: `len / hop` frames.
     pub fn track(&self, samples: &[f32]) -> Pitch {
         let frames = num_frames(samples.len(), self.cfg.hop);
-        let mut f0 = Vec::with_capacity(frames);
-        let mut periodicity = Vec::with_capacity(frames);
         let mut scratch = Scratch::new(self);
-        for i in 0..frames {
-            fill_frame(samples, i, self.cfg.frame, self.cfg.hop, &mut scratch.frame);
-            let (f, p) = self.analyse(&mut scratch);
-            f0.push(f);
-            periodicity.push(p);
+        let analyses: Vec<Frame> = (0..frames)
+            .map(|i| {
+                fill_frame(samples, i, self.cfg.frame, self.cfg.hop, &mut scratch.frame);
+                self.analyse(&mut scratch)
+            })
+            .collect();
+        let mut f0 = vec![0.0f32; frames];
+        let mut periodicity: Vec<f32> = analyses.iter().map(|a| a.periodicity).collect();
+        // Each run of voiced frames gets its smoothest, most periodic path of candidates.
+        let mut start = 0;
+        while start < frames {
+            if !analyses[start].voiced {
+                start += 1;
+                continue;
+            }
+            let end = (start..frames).find(|&i| !analyses[i].voiced).unwrap_or(frames);
+            for (k, (hz, cmnd)) in best_path(&analyses[start..end]).into_iter().enumerate() {
+                f0[start + k] = hz as f32;
+                periodicity[start + k] = (1.0 - cmnd).clamp(0.0, 1.0) as f32;
+            }
+            start = end;
         }
         Pitch { f0, periodicity }
     }
 
-    /// One frame: returns (F0 or 0, periodicity).
-    fn analyse(&self, s: &mut Scratch) -> (f32, f32) {
+    /// One frame: its F0 candidates (every dip of the normalised difference) and whether it
+    /// is voiced at all.
+    fn analyse(&self, s: &mut Scratch) -> Frame {
         let (tau_min, tau_max) = (self.cfg.tau_min(), self.cfg.tau_max());
         let w = self.cfg.frame - tau_max;
         let x = &s.frame;
@@ -156,7 +174,7 @@ impl PitchTracker {
         let e0 = prefix[w];
         let rms_db = 10.0 * (e0 / w as f64 + 1e-20).log10();
         if rms_db < self.cfg.silence_db {
-            return (0.0, 0.0);
+            return Frame::unvoiced(0.0);
         }
         // r(τ) = Σ_{j<w} x[j] x[j+τ]: cross-correlation of the first w samples with the frame.
         s.a.iter_mut().for_each(|v| *v = 0.0);
@@ -186,42 +204,82 @@ impl PitchTracker {
             running += d[tau];
             cmnd[tau] = if running > 1e-12 { d[tau] * tau as f64 / running } else { 1.0 };
         }
-        // First dip below the threshold, followed down to its local minimum.
-        let mut best = None;
-        let mut tau = tau_min;
-        while tau < tau_max {
-            if cmnd[tau] < self.cfg.threshold {
-                while tau + 1 < tau_max && cmnd[tau + 1] < cmnd[tau] {
-                    tau += 1;
-                }
-                best = Some(tau);
-                break;
-            }
-            tau += 1;
-        }
         let global_min = cmnd[tau_min..tau_max].iter().cloned().fold(f64::INFINITY, f64::min);
         let periodicity = (1.0 - global_min).clamp(0.0, 1.0) as f32;
-        let Some(tau) = best else {
-            return (0.0, periodicity);
-        };
-        // Parabolic interpolation of d' around the chosen lag.
-        let refined = if tau > 0 && tau < tau_max {
-            let (l, c, r) = (cmnd[tau - 1], cmnd[tau], cmnd[tau + 1]);
-            let den = l - 2.0 * c + r;
-            if den.abs() > 1e-12 {
-                tau as f64 + (0.5 * (l - r) / den).clamp(-1.0, 1.0)
-            } else {
-                tau as f64
-            }
-        } else {
-            tau as f64
-        };
-        let f = self.cfg.sample_rate as f64 / refined;
-        if f < self.cfg.fmin * 0.97 || f > self.cfg.fmax * 1.03 {
-            return (0.0, periodicity);
+        if global_min >= self.cfg.threshold {
+            return Frame::unvoiced(periodicity);
         }
-        (f as f32, (1.0 - cmnd[tau]).clamp(0.0, 1.0) as f32)
+        // Candidates: local minima of d' below CANDIDATE_MAX, refined by parabolic
+        // interpolation, in order of increasing lag (decreasing F0).
+        let mut candidates = Vec::new();
+        for tau in tau_min.max(1)..tau_max {
+            let (l, c, r) = (cmnd[tau - 1], cmnd[tau], cmnd[tau + 1]);
+            if c < CANDIDATE_MAX && c <= l && c < r {
+                let den = l - 2.0 * c + r;
+                let shift = if den.abs() > 1e-12 { (0.5 * (l - r) / den).clamp(-1.0, 1.0) } else { 0.0 };
+                let hz = self.cfg.sample_rate as f64 / (tau as f64 + shift);
+                if hz >= self.cfg.fmin * 0.97 && hz <= self.cfg.fmax * 1.03 {
+                    candidates.push((hz, c));
+                }
+            }
+        }
+        if candidates.is_empty() {
+            return Frame::unvoiced(periodicity);
+        }
+        Frame { candidates, voiced: true, periodicity }
     }
+}
+
+/// Dips of YIN's normalised difference deeper than this are F0 candidates.
+const CANDIDATE_MAX: f64 = 0.5;
+/// Path cost of an F0 jump of one octave between neighbouring frames.
+const OCTAVE_COST: f64 = 1.0;
+/// Cost per octave below a frame's highest candidate (a period's multiples are dips too;
+/// between equally deep dips the shortest period wins, as YIN's first-dip rule says).
+const SUBHARMONIC_COST: f64 = 0.02;
+
+/// The analysis of one frame.
+struct Frame {
+    /// (F0 in Hz, depth of its dip in d'), highest F0 first.
+    candidates: Vec<(f64, f64)>,
+    voiced: bool,
+    periodicity: f32,
+}
+
+impl Frame {
+    fn unvoiced(periodicity: f32) -> Self {
+        Self { candidates: Vec::new(), voiced: false, periodicity }
+    }
+}
+
+/// Viterbi over the candidates of a run of voiced frames: each frame pays the depth of its
+/// chosen dip (plus a little for sub-harmonics), each step pays for the size of its jump in
+/// octaves. Returns the chosen (F0, depth) per frame.
+fn best_path(run: &[Frame]) -> Vec<(f64, f64)> {
+    let local = |f: &Frame, k: usize| f.candidates[k].1 + SUBHARMONIC_COST * (f.candidates[0].0 / f.candidates[k].0).log2();
+    let mut cost: Vec<f64> = (0..run[0].candidates.len()).map(|k| local(&run[0], k)).collect();
+    let mut back: Vec<Vec<usize>> = vec![vec![0; cost.len()]];
+    for t in 1..run.len() {
+        let (prev, cur) = (&run[t - 1], &run[t]);
+        let mut next = Vec::with_capacity(cur.candidates.len());
+        let mut from = Vec::with_capacity(cur.candidates.len());
+        for k in 0..cur.candidates.len() {
+            let (j, c) = (0..prev.candidates.len())
+                .map(|j| (j, cost[j] + OCTAVE_COST * (cur.candidates[k].0 / prev.candidates[j].0).log2().abs()))
+                .fold((0, f64::INFINITY), |a, b| if b.1 < a.1 { b } else { a });
+            next.push(c + local(cur, k));
+            from.push(j);
+        }
+        cost = next;
+        back.push(from);
+    }
+    let mut k = (0..cost.len()).fold(0, |a, b| if cost[b] < cost[a] { b } else { a });
+    let mut path = vec![(0.0, 0.0); run.len()];
+    for t in (0..run.len()).rev() {
+        path[t] = run[t].candidates[k];
+        k = back[t][k];
+    }
+    path
 }
 
 /// Per-call buffers of the tracker.
@@ -362,6 +420,34 @@ mod tests {
             assert!((l / q - 4.0).abs() < 0.01);
         }
         assert!(frame_energy(&vec![0.0; 4096], &mel).iter().all(|&e| e == 0.0));
+    }
+
+    /// Real speech from the committed fixture, against librosa's pYIN on the same framing
+    /// (`data/fixtures/reference/*.pyin.npy`, made as data/README.md describes).
+    #[test]
+    fn speech_fixture_agrees_with_librosa_pyin() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures");
+        let t = tracker();
+        for name in ["fx-00001", "fx-00007"] {
+            let (audio, _) = crate::audio::read_wav(root.join(format!("wavs/{name}.wav"))).unwrap();
+            let (reference, shape) = crate::audio::npy::read_f32(root.join(format!("reference/{name}.pyin.npy"))).unwrap();
+            let p = t.track(&audio.samples);
+            assert_eq!(shape, vec![p.f0.len()]);
+            let both: Vec<(f32, f32)> = p.f0.iter().zip(&reference).filter(|(a, b)| **a > 0.0 && **b > 0.0).map(|(a, b)| (*a, *b)).collect();
+            let agree = p.f0.iter().zip(&reference).filter(|(a, b)| (**a > 0.0) == (**b > 0.0)).count() as f64 / p.f0.len() as f64;
+            let close = both.iter().filter(|(a, b)| ((a - b) / b).abs() < 0.05).count() as f64 / both.len().max(1) as f64;
+            let voiced = p.voiced_fraction();
+            eprintln!("{name}: voiced {:.0} % (pyin {:.0} %), voicing agreement {:.0} %, within 5 % on {:.0} % of {} shared frames",
+                voiced * 100.0, reference.iter().filter(|&&f| f > 0.0).count() as f64 / reference.len() as f64 * 100.0, agree * 100.0, close * 100.0, both.len());
+            assert!(both.len() >= 20, "{name}: only {} frames voiced in both", both.len());
+            assert!(close >= 0.9, "{name}: F0 within 5 % of pYIN on only {:.0} % of frames", close * 100.0);
+            assert!(agree >= 0.75, "{name}: voicing agrees with pYIN on only {:.0} % of frames", agree * 100.0);
+            // A male voice: the median F0 lies in the male speaking range.
+            let mut v: Vec<f32> = p.f0.iter().cloned().filter(|&f| f > 0.0).collect();
+            v.sort_by(|a, b| a.total_cmp(b));
+            let median = v[v.len() / 2];
+            assert!((70.0..180.0).contains(&median), "{name}: median F0 {median} Hz");
+        }
     }
 
     #[test]
