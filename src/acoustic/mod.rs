@@ -8,6 +8,7 @@ pub mod loss;
 pub mod mas;
 pub mod model;
 pub mod predictor;
+pub mod train;
 pub mod transformer;
 
 pub use config::{AcousticConfig, Config, TrainConfig};
