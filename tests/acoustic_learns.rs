@@ -3,48 +3,16 @@
 //! falls by at least half and the aligner's hard durations become monotonic, cover every
 //! symbol and sum to the mel length.
 
-use ferry::acoustic::train::{AcousticTask, Utterance};
-use ferry::acoustic::{AcousticConfig, Config, TrainConfig};
-use ferry::audio::{MelConfig, MelExtractor};
+use ferry::acoustic::train::AcousticTask;
+use ferry::audio::MelConfig;
 use ferry::train::TrainTask;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-const SYMBOLS: i64 = 8;
-
-/// Tone frequency of symbol `id` (1-based), spread over the mel range.
-fn freq(id: i64) -> f64 {
-    140.0 * 1.42f64.powi(id as i32 - 1)
-}
-
-/// An utterance of `ids` held for `durs` frames each, with its pitch track.
-pub fn tone_utterance(ids: &[i64], durs: &[usize], mel: &MelConfig) -> Utterance {
-    let hop = mel.hop_size;
-    let sr = mel.sampling_rate as f64;
-    let mut samples = Vec::new();
-    let mut pitch = Vec::new();
-    let mut phase = 0.0f64;
-    for (&id, &d) in ids.iter().zip(durs) {
-        let f = freq(id);
-        let amp = 0.15 + 0.05 * (id % 3) as f64;
-        for _ in 0..d * hop {
-            samples.push((amp * phase.sin()) as f32);
-            phase += 2.0 * std::f64::consts::PI * f / sr;
-        }
-        pitch.extend(std::iter::repeat(f as f32).take(d));
-    }
-    let m = MelExtractor::new(mel).unwrap().compute(&samples);
-    assert_eq!(m.frames, pitch.len());
-    Utterance { ids: ids.to_vec(), mel: m, pitch }
-}
-
-fn tiny_config() -> AcousticConfig {
-    AcousticConfig {
-        model: Config::tiny(SYMBOLS + 1),
-        train: TrainConfig { learning_rate: 3e-3, batch_size: 6, kl_loss_start_step: 60, kl_loss_warmup_steps: 40, ..TrainConfig::default() },
-    }
-}
+#[path = "acoustic_common/mod.rs"]
+mod acoustic_common;
+use acoustic_common::{tiny_config, tone_utterance, SYMBOLS};
 
 #[test]
 fn tiny_model_learns_and_its_alignment_becomes_monotonic() {
