@@ -183,7 +183,7 @@ mod tests {
         let max_diff = (conv.weight() - &conv.weight_v).abs().max().double_value(&[]);
         assert!(max_diff < 1e-6);
         // Changing g rescales the output channel.
-        tch::no_grad(|| conv.weight_g.get(0).fill_(2.0 * conv.weight_g.get(0).double_value(&[0, 0])));
+        let _ = tch::no_grad(|| conv.weight_g.get(0).fill_(2.0 * conv.weight_g.get(0).double_value(&[0, 0])));
         let x = Tensor::randn([2, 4, 17], (Kind::Float, Device::Cpu));
         let y = conv.forward(&x);
         assert_eq!(y.size(), [2, 6, 17]);
