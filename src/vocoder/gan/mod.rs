@@ -6,14 +6,17 @@
 //! - [`fast`]: the folded, channels-last inference form.
 //! - [`discriminators`]: multi-period and multi-scale discriminators.
 //! - [`losses`]: least-squares GAN, feature matching, mel L1.
-//! - `train`: the training task for `ferry train gan`.
+//! - [`segments`]: random training windows of a corpus.
+//! - [`train`]: the training task for `ferry train gan`.
 
 pub mod config;
 pub mod discriminators;
 pub mod fast;
 pub mod generator;
 pub mod losses;
-mod norm_convs;
+pub mod norm_convs;
+pub mod segments;
+pub mod train;
 
 
 use tch::{nn::VarStore, Device, Kind, Tensor};
