@@ -177,3 +177,4 @@ pub fn build_random(config: &str, mel: &MelConfig, device: Device) -> Result<Box
     check_against_mel(&cfg, mel, config)?;
     Ok(Box::new(DiffWaveVocoder::random(&cfg, device)?))
 }
+
