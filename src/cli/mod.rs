@@ -4,6 +4,7 @@
 mod bench;
 mod mel;
 mod resynth;
+mod train;
 mod voices;
 
 use clap::{Args, Parser, Subcommand};
@@ -71,6 +72,10 @@ pub enum Command {
     Voices(voices::VoicesArgs),
     /// Benchmarks (real-time factor, speed against reference implementations).
     Bench(bench::BenchArgs),
+    /// Train a model (acoustic or a vocoder) on a dataset in LJSpeech layout.
+    Train(train::TrainArgs),
+    /// Turn a training checkpoint into an fp16 entry of a voice pack.
+    Export(train::ExportArgs),
 }
 
 /// Vocoder choice and its per-family options, shared by every command that vocodes.
@@ -131,6 +136,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Mel(a) => mel::run(&cli.global, a),
         Command::Voices(a) => voices::run(&cli.global, a),
         Command::Bench(a) => bench::run(&cli.global, a),
+        Command::Train(a) => train::run(&cli.global, a),
+        Command::Export(a) => train::run_export(&cli.global, a),
     }
 }
 
