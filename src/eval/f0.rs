@@ -56,6 +56,15 @@ impl F0Accumulator {
         }
     }
 
+    /// Adds another accumulator's frames.
+    pub fn merge(&mut self, o: &F0Accumulator) {
+        self.sq_hz += o.sq_hz;
+        self.sq_cents += o.sq_cents;
+        self.voiced_both += o.voiced_both;
+        self.vuv_mismatch += o.vuv_mismatch;
+        self.frames += o.frames;
+    }
+
     pub fn errors(&self) -> F0Errors {
         let v = self.voiced_both as f64;
         F0Errors {

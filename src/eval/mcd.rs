@@ -5,10 +5,14 @@
 //! ([`super::dtw`]) — or frame by frame when the two share a time axis (copy synthesis).
 //!
 //! The mel cepstra here are computed from the voice's own log-mel spectrum (natural log
-//! of the Slaney-mel *amplitude*, see DESIGN.md) by an orthonormal DCT-II over the mel
-//! bins, like MFCCs — not by an SPTK-style all-pass-warped MCEP analysis. Values are
-//! therefore comparable between Ferry's vocoders and runs, but not digit for digit with
-//! papers that report MCEP-based MCD.
+//! of the Slaney-mel *amplitude*, see DESIGN.md), taking the mel bins as samples of the
+//! log spectrum on a warped frequency axis, ω_m = π(m + ½)/N: c_q = (1/N) Σ_m ln A_m ·
+//! cos(q ω_m), the DCT-II scaled so that ln A(ω) ≈ c₀ + 2 Σ_q c_q cos(q ω) — the cepstrum
+//! convention the 10√2/ln 10 constant assumes. With every coefficient (q = 1..N−1),
+//! 2 Σ Δc_q² is exactly the variance over mel bins of Δ ln A (Parseval), so MCD is a
+//! level-independent RMS log-spectral distance on the mel axis. This is not an SPTK-style
+//! all-pass-warped MCEP analysis: values are comparable between Ferry's vocoders and runs,
+//! but not digit for digit with papers that report MCEP-based MCD.
 
 use serde::Serialize;
 
@@ -30,17 +34,14 @@ pub struct Mcd {
     pub frames: usize,
 }
 
-/// Cepstra of a log-mel: per frame, the orthonormal DCT-II of the `n_mels` log values,
-/// coefficients c₀..c_order. Returns `[frames][order + 1]`.
+/// Cepstra of a log-mel: per frame, c₀..c_order of the `n_mels` log values (the DCT-II
+/// scaled by 1/N, see the module documentation). Returns `[frames][order + 1]`.
 pub fn mel_cepstra(mel: &Mel, order: usize) -> Vec<Vec<f64>> {
     let n = mel.n_mels;
     let k = (order + 1).min(n);
-    // basis[q][m] = s_q · cos(π q (m + ½) / N), s_0 = √(1/N), s_q = √(2/N).
+    // basis[q][m] = cos(π q (m + ½) / N) / N.
     let basis: Vec<Vec<f64>> = (0..k)
-        .map(|q| {
-            let s = if q == 0 { (1.0 / n as f64).sqrt() } else { (2.0 / n as f64).sqrt() };
-            (0..n).map(|m| s * (std::f64::consts::PI * q as f64 * (m as f64 + 0.5) / n as f64).cos()).collect()
-        })
+        .map(|q| (0..n).map(|m| (std::f64::consts::PI * q as f64 * (m as f64 + 0.5) / n as f64).cos() / n as f64).collect())
         .collect();
     (0..mel.frames)
         .map(|t| basis.iter().map(|b| (0..n).map(|m| b[m] * mel.at(m, t) as f64).sum()).collect())
@@ -115,19 +116,25 @@ mod tests {
 
     #[test]
     fn dct_of_log_mel() {
-        // A flat log-mel has only c0 = √N · level; a loudness change moves c0 only, so
-        // the MCD between a quiet and a loud copy of the same spectrum is 0.
+        // A flat log-mel has only c0 = its level; a loudness change moves c0 only, so the
+        // MCD between a quiet and a loud copy of the same spectrum is 0.
         let flat = mel_from(&[vec![-2.0; 8]]);
         let c = mel_cepstra(&flat, 4);
-        assert!((c[0][0] - (-2.0 * 8f64.sqrt())).abs() < 1e-9);
+        assert!((c[0][0] + 2.0).abs() < 1e-9);
         assert!(c[0][1..].iter().all(|v| v.abs() < 1e-9));
         let shape: Vec<f32> = (0..8).map(|m| (m as f32 * 0.7).sin()).collect();
         let louder: Vec<f32> = shape.iter().map(|v| v + 3.0).collect();
         assert!(mcd_mel(&mel_from(&[shape.clone()]), &mel_from(&[louder]), 7).unwrap().db < 1e-5, "f32 rounding only");
-        // Orthonormal: the full DCT preserves the Euclidean norm (Parseval).
+        // Parseval: with every coefficient, 2 Σ_{q≥1} c_q² is the variance over the bins.
         let full = mel_cepstra(&mel_from(&[shape.clone()]), 7);
-        let e_time: f64 = shape.iter().map(|v| (*v as f64).powi(2)).sum();
-        let e_cep: f64 = full[0].iter().map(|v| v * v).sum();
-        assert!((e_time - e_cep).abs() < 1e-6);
+        let mean = shape.iter().map(|v| *v as f64).sum::<f64>() / 8.0;
+        let var = shape.iter().map(|v| (*v as f64 - mean).powi(2)).sum::<f64>() / 8.0;
+        let two_sum: f64 = 2.0 * full[0][1..].iter().map(|v| v * v).sum::<f64>();
+        assert!((full[0][0] - mean).abs() < 1e-9);
+        assert!((two_sum - var).abs() < 1e-6, "{two_sum} vs {var}");
+        // A cosine ripple of amplitude a at quefrency 2 gives c2 = a/2: MCD = K·√2·a/2 dB.
+        let ripple = |a: f64| -> Vec<f32> { (0..8).map(|m| (a * (std::f64::consts::PI * 2.0 * (m as f64 + 0.5) / 8.0).cos()) as f32).collect() };
+        let m = mcd_mel(&mel_from(&[ripple(0.0)]), &mel_from(&[ripple(1.0)]), 4).unwrap();
+        assert!((m.db - MCD_CONSTANT * 0.5).abs() < 1e-5, "{}", m.db);
     }
 }
