@@ -2,6 +2,7 @@
 //! calls the library; errors come back as [`crate::Error`] and are printed on one line.
 
 mod bench;
+mod data;
 mod mel;
 mod resynth;
 mod train;
@@ -74,6 +75,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Train a model (acoustic or a vocoder) on a dataset in LJSpeech layout.
     Train(train::TrainArgs),
+    /// Check a dataset (LJSpeech layout) and build its feature cache.
+    Data(data::DataArgs),
     /// Turn a training checkpoint into an fp16 entry of a voice pack.
     Export(train::ExportArgs),
 }
@@ -137,6 +140,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Voices(a) => voices::run(&cli.global, a),
         Command::Bench(a) => bench::run(&cli.global, a),
         Command::Train(a) => train::run(&cli.global, a),
+        Command::Data(a) => data::run(&cli.global, a),
         Command::Export(a) => train::run_export(&cli.global, a),
     }
 }
