@@ -24,6 +24,7 @@ Usage:
 """
 
 import argparse
+import gzip
 import hashlib
 import json
 import multiprocessing as mp
@@ -123,7 +124,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog=__doc__.split("\n\n", 1)[1])
-    ap.add_argument("--ids", type=Path, required=True, help="JSON lines from prepare_ids.py")
+    ap.add_argument("--ids", type=Path, required=True, help="JSON lines from prepare_ids.py (.jsonl or .jsonl.gz)")
     ap.add_argument("--out", type=Path, required=True, help="dataset directory to write")
     ap.add_argument("--hours", type=float, default=0.1, help="hours of audio to read (estimated ahead)")
     ap.add_argument("--model", type=Path, default=default_model(), help="the voice's .onnx file")
@@ -149,7 +150,9 @@ def main() -> int:
         print("read_corpus: --hours must be > 0, --jobs and --block >= 1", file=sys.stderr)
         return 1
 
-    entries = [json.loads(line) for line in args.ids.read_text(encoding="utf-8").splitlines() if line.strip()]
+    opener = gzip.open if args.ids.suffix == ".gz" else open
+    with opener(args.ids, "rt", encoding="utf-8") as f:
+        entries = [json.loads(line) for line in f if line.strip()]
     target = args.hours * 3600.0
     selected, estimate = [], 0.0
     for e in entries:
