@@ -178,7 +178,7 @@ def main() -> int:
             done += len(results)
             audio_new += sum(n for _, n in results if n is not None and seconds > 0)
             elapsed = time.time() - t0
-            print(f"\rread_corpus: {done}/{len(selected)} utterances, {audio_new / SAMPLE_RATE / 60:.1f} min new audio, "
+            print(f"\rread_corpus: {done}/{len(selected)} utterances, {audio_new / SAMPLE_RATE / 60:.1f} min of audio synthesised, "
                   f"{elapsed:.0f} s", end="", file=sys.stderr, flush=True)
     wall = time.time() - t0
     print(file=sys.stderr)
@@ -202,7 +202,7 @@ def main() -> int:
         "provider": args.provider, "utterances": len(rows), "hours": round(hours, 4),
         "this_run": {
             "jobs": args.jobs, "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
-            "new_audio_seconds": round(audio_new / SAMPLE_RATE, 2),
+            "synthesised_audio_seconds": round(audio_new / SAMPLE_RATE, 2),
             # seconds of compute per second of audio, per worker process (one thread each)
             "rtf_per_process": round(cpu / (audio_new / SAMPLE_RATE), 4) if audio_new else None,
             "rtf_wall": round(wall / (audio_new / SAMPLE_RATE), 4) if audio_new else None,
@@ -210,7 +210,7 @@ def main() -> int:
     }
     (args.out / "teacher.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     print(f"read_corpus: {len(rows)} utterances, {hours:.3f} h in {args.out} "
-          f"(this run: {audio_new / SAMPLE_RATE:.0f} s of new audio in {wall:.0f} s wall, "
+          f"(this run: {audio_new / SAMPLE_RATE:.0f} s of audio synthesised in {wall:.0f} s wall, "
           f"RTF per process {info['this_run']['rtf_per_process']})", file=sys.stderr)
     return 0
 
