@@ -61,4 +61,4 @@ data-fixtures: | $(TEACHER_STAMP)
 	  --out data/fixtures --hours 1 --jobs 1 --seed $(SEED)
 	head -12 data/fixtures/metadata.csv > data/fixtures/metadata_train.csv
 	tail -2 data/fixtures/metadata.csv > data/fixtures/metadata_val.csv
-	.venv/bin/python scripts/make_pitch_reference.py
+	$(or $(VENV),.venv)/bin/python scripts/make_pitch_reference.py

@@ -3,6 +3,7 @@
 
 mod bench;
 mod data;
+mod eval;
 mod mel;
 mod resynth;
 mod train;
@@ -21,6 +22,7 @@ Examples:
                                                     copy synthesis: wav -> mel -> wav
   ferry mel in.wav -o mel.npy --png mel.png         log-mel as a NumPy array and an image
   ferry bench mel                                   time the mel of 60 s of audio vs librosa
+  ferry eval --voice joe --resynth data/fixtures    WER, MOS, MCD, F0 of every vocoder
 
 Vocoder families (--vocoder takes a family or a model name):
   ar (wavernn)  gan (hifigan)  vae (cvae)  flow (waveglow)  diffusion (diffwave)  griffin-lim
@@ -79,6 +81,8 @@ pub enum Command {
     Data(data::DataArgs),
     /// Turn a training checkpoint into an fp16 entry of a voice pack.
     Export(train::ExportArgs),
+    /// Objective evaluation: WER, predicted MOS, mel/cepstral/F0 distances to references.
+    Eval(eval::EvalArgs),
 }
 
 /// Vocoder choice and its per-family options, shared by every command that vocodes.
@@ -142,6 +146,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(a) => train::run(&cli.global, a),
         Command::Data(a) => data::run(&cli.global, a),
         Command::Export(a) => train::run_export(&cli.global, a),
+        Command::Eval(a) => eval::run(&cli.global, a),
     }
 }
 
