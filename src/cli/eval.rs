@@ -104,7 +104,7 @@ pub fn run(g: &GlobalArgs, a: EvalArgs) -> Result<()> {
 
 /// The pitch tracker the F0 metrics use.
 fn pitch_tracker() -> std::result::Result<PitchTracker, String> {
-    Err("no pitch tracker in this build yet (crate::audio::pitch)".into())
+    Ok(crate::audio::pitch::track_f0)
 }
 
 /// "all" → every family the voice has weights for, then griffin-lim; else a comma list.

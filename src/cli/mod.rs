@@ -2,6 +2,7 @@
 //! calls the library; errors come back as [`crate::Error`] and are printed on one line.
 
 mod bench;
+mod data;
 mod devices;
 mod eval;
 mod mel;
@@ -79,6 +80,8 @@ pub enum Command {
     Devices(devices::DevicesArgs),
     /// Train a model (acoustic or a vocoder) on a dataset in LJSpeech layout.
     Train(train::TrainArgs),
+    /// Check a dataset (LJSpeech layout) and build its feature cache.
+    Data(data::DataArgs),
     /// Turn a training checkpoint into an fp16 entry of a voice pack.
     Export(train::ExportArgs),
     /// Objective evaluation: WER, predicted MOS, mel/cepstral/F0 distances to references.
@@ -145,6 +148,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Bench(a) => bench::run(&cli.global, a),
         Command::Devices(a) => devices::run(&cli.global, a),
         Command::Train(a) => train::run(&cli.global, a),
+        Command::Data(a) => data::run(&cli.global, a),
         Command::Export(a) => train::run_export(&cli.global, a),
         Command::Eval(a) => eval::run(&cli.global, a),
     }
