@@ -155,7 +155,7 @@ impl Player {
         if !self.stats.started.load(Ordering::Acquire) {
             self.stream.play().map_err(|e| Error::Device(format!("cannot start playback: {e}")))?;
         }
-        while !self.producer.is_empty() && !stop.load(Ordering::Relaxed) {
+        while self.producer.slots() < self.producer.buffer().capacity() && !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(5));
         }
         if stop.load(Ordering::Relaxed) {
@@ -184,7 +184,7 @@ fn build<T>(
     stats: Arc<PlaybackStats>,
 ) -> std::result::Result<cpal::Stream, cpal::BuildStreamError>
 where
-    T: SizedSample + FromSample<f32>,
+    T: SizedSample + FromSample<f32> + Send + 'static,
 {
     let silence = T::from_sample(0.0f32);
     dev.build_output_stream(

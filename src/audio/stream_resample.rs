@@ -67,8 +67,11 @@ impl StreamResampler {
             out.extend_from_slice(&block[0]);
         }
         self.pending.clear();
-        let mut out = self.trim(out);
-        out.truncate((want - self.produced.min(want)) as usize);
+        let remaining = (want - self.produced.min(want)) as usize;
+        let drop = self.skip.min(out.len());
+        self.skip -= drop;
+        out.drain(..drop);
+        out.truncate(remaining);
         self.produced += out.len() as u64;
         Ok(out)
     }
