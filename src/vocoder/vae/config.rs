@@ -42,8 +42,10 @@ pub struct PriorConfig {
     pub n_layers: i64,
 }
 
-/// The whole model and its training recipe.
+/// The whole model and its training recipe. Keys missing from a JSON file take the
+/// `base` preset's values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Config {
     /// Latent channels per mel frame.
     pub z_channels: i64,
@@ -75,6 +77,12 @@ pub struct Config {
     pub free_bits: f64,
     /// Default sampling temperature at inference (0 = the prior's mean).
     pub temperature: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::base()
+    }
 }
 
 /// Names accepted by [`Config::preset`].
@@ -203,6 +211,8 @@ mod tests {
         let json = serde_json::to_string(&Config::base()).unwrap();
         assert!(json.contains("\"prior\":\"learned\"") && json.contains("\"upsample_rates\""));
         assert!(Config::from_name_or_file("nope").is_err());
+        let partial: Config = serde_json::from_str(r#"{"z_channels": 8, "prior": "standard"}"#).unwrap();
+        assert_eq!(partial, Config { z_channels: 8, prior: PriorKind::Standard, ..Config::base() });
     }
 
     #[test]

@@ -15,14 +15,13 @@ use super::encoders::PosteriorEncoder;
 use super::gaussian::{kl_divergence, kl_with_free_bits, reparameterize};
 use super::losses::MultiResolutionStft;
 use super::model::{posterior, VaeDecoder};
-use super::{Cvae, MODEL_NAME};
+use super::MODEL_NAME;
 use crate::audio::mel_tch::MelTch;
 use crate::audio::{write_wav, Audio, MelConfig, SampleFormat};
 use crate::error::{Error, Result};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, LrSchedule, TrainSetup, TrainTask};
 use crate::vocoder::gan::losses::mel_l1;
 use crate::vocoder::gan::segments::AudioClips;
-use crate::vocoder::{VocodeOptions, Vocoder};
 
 const VALIDATION_SECONDS: f64 = 6.0;
 
@@ -193,12 +192,4 @@ impl TrainTask for VaeTask {
     fn export_info(&self) -> ExportInfo {
         ExportInfo { role: "vae".into(), model: MODEL_NAME.into(), config: serde_json::to_value(&self.cfg).unwrap_or_default(), store: "vae".into() }
     }
-}
-
-/// Renders `mel` with the model being trained, as inference would (for tests and tools).
-pub fn vocode_with(task: &VaeTask, mel: &Tensor, opts: &VocodeOptions) -> Result<Tensor> {
-    let mut copy = VarStore::new(task.device);
-    let model = VaeDecoder::new(copy.root(), &task.cfg, task.mel_cfg.num_mels as i64);
-    copy.copy(&task.vae_vs).map_err(Error::Torch)?;
-    Cvae::new(copy, model, &task.cfg, &task.mel_cfg)?.vocode(mel, opts)
 }
