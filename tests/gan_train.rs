@@ -43,7 +43,7 @@ fn tiny_config_overfits_one_segment_and_exports() {
             ..Default::default()
         })
     };
-    let summary = trainer(60, false).run(&mut task).unwrap();
+    let summary = trainer(30, false).run(&mut task).unwrap();
     let mel_at = |range: std::ops::Range<usize>| -> f64 {
         let h = &summary.history[range];
         h.iter().map(|(_, l)| l.get("mel_l1").unwrap()).sum::<f64>() / h.len() as f64
@@ -59,15 +59,15 @@ fn tiny_config_overfits_one_segment_and_exports() {
     // Validation writes audio and a mel image.
     let val_dir = dir.path().join("val");
     std::fs::create_dir_all(&val_dir).unwrap();
-    let val = tch::no_grad(|| task.validate(60, &val_dir)).unwrap();
+    let val = tch::no_grad(|| task.validate(30, &val_dir)).unwrap();
     assert!(val.get("val_mel_l1").unwrap() < first);
     assert!(val_dir.join("gan.wav").is_file() && val_dir.join("gan_mel.png").is_file());
 
     // Resume continues from the checkpoint's step.
     let mut again = GanTask::new(cfg, &mel, AudioClips::from_samples(vec![fixture_segment(4096)], 22050).unwrap(),
         AudioClips::from_samples(vec![fixture_segment(4096)], 22050).unwrap(), Device::Cpu, 0).unwrap();
-    let resumed = trainer(62, true).run(&mut again).unwrap();
-    assert_eq!(resumed.start_step, 60);
+    let resumed = trainer(32, true).run(&mut again).unwrap();
+    assert_eq!(resumed.start_step, 30);
     assert!(resumed.last_loss < first);
 
     // Export into a voice pack; the registry loads it as the `gan` vocoder.

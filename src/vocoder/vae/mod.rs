@@ -1,20 +1,153 @@
-//! The `vae` family (the conditional VAE vocoder). Its model lands with its own issue; until then loading it
-//! is a clear error rather than a silent fallback.
+//! The `vae` family: Ferry's conditional VAE vocoder (`cvae`), trained by its evidence
+//! lower bound (D. P. Kingma and M. Welling, "Auto-encoding variational Bayes", ICLR 2014)
+//! with a VITS-style posterior encoder over the linear spectrogram (J. Kim, J. Kong and
+//! J. Son, ICML 2021) and a HiFi-GAN decoder (J. Kong, J. Kim and J. Bae, NeurIPS 2020).
+//!
+//! - [`config`]: presets and JSON keys.
+//! - [`gaussian`]: reparameterisation, closed-form KL, free bits.
+//! - [`encoders`]: posterior q(z | x, mel) and learned prior p(z | mel).
+//! - [`model`]: prior + decoder (inference) and the posterior (training).
+//! - [`losses`]: multi-resolution STFT reconstruction.
+//! - [`train`]: the ELBO training task for `ferry train vae`.
 
-use tch::Device;
+pub mod config;
+pub mod encoders;
+pub mod gaussian;
+pub mod losses;
+pub mod model;
+pub mod train;
 
-use super::Vocoder;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tch::{nn::VarStore, Device, Kind, Tensor};
+
+pub use config::{Config, PriorKind};
+pub use model::VaeDecoder;
+
+use super::gan::FastGenerator;
+use super::{Family, VocodeOptions, Vocoder};
+use crate::audio::MelConfig;
 use crate::error::{Error, Result};
 use crate::voice::Voice;
 
-/// Builds this family's vocoder for `voice`.
-pub fn load(voice: &Voice, _device: Device) -> Result<Box<dyn Vocoder>> {
-    voice.vocoder_entry("vae")?;
-    Err(Error::arg("the 'vae' vocoder family (the conditional VAE vocoder) is not available in this build of Ferry yet; use --vocoder griffin-lim"))
+/// Model name in voice packs.
+pub const MODEL_NAME: &str = "cvae";
+
+/// `n` standard-normal numbers from `seed` (Box–Muller), independent of libtorch's global RNG.
+pub fn seeded_normal(n: usize, seed: u64) -> Vec<f32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..n)
+        .map(|_| {
+            let u1: f64 = rng.gen_range(f64::EPSILON..1.0);
+            let u2: f64 = rng.gen();
+            ((-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()) as f32
+        })
+        .collect()
 }
 
-/// Builds this family's vocoder with random weights from a named preset or a JSON config
-/// file, for benchmarks and tests.
-pub fn build_random(config: &str, _mel: &crate::audio::MelConfig, _device: Device) -> Result<Box<dyn Vocoder>> {
-    Err(Error::arg(format!("the 'vae' vocoder family (the conditional VAE vocoder) is not available in this build of Ferry yet (config '{config}')")))
+/// The VAE vocoder ready for inference: prior, then the folded channels-last decoder.
+pub struct Cvae {
+    model: VaeDecoder,
+    dec: FastGenerator,
+    default_temperature: f64,
+    n_mels: i64,
+    hop: usize,
+    sample_rate: u32,
+    device: Device,
+    _vs: VarStore,
+}
+
+impl Cvae {
+    pub fn new(vs: VarStore, model: VaeDecoder, cfg: &Config, mel: &MelConfig) -> Result<Self> {
+        if cfg.decoder.hop() as usize != mel.hop_size {
+            return Err(Error::config("cvae", format!("decoder upsample_rates multiply to {} but the mel hop size is {}", cfg.decoder.hop(), mel.hop_size)));
+        }
+        let dec = FastGenerator::new(&model.dec);
+        Ok(Self {
+            model,
+            dec,
+            default_temperature: cfg.temperature,
+            n_mels: mel.num_mels as i64,
+            hop: mel.hop_size,
+            sample_rate: mel.sampling_rate,
+            device: vs.device(),
+            _vs: vs,
+        })
+    }
+
+    /// The latent for `mel` at `temperature` (0 = the prior mean), `[B, z, F]`.
+    pub fn sample_z(&self, mel: &Tensor, temperature: f64, seed: u64) -> Tensor {
+        tch::no_grad(|| {
+            let (m, logs) = self.model.prior_stats(mel);
+            let eps = if temperature == 0.0 {
+                m.zeros_like()
+            } else {
+                Tensor::from_slice(&seeded_normal(m.numel(), seed)).view(m.size().as_slice()).to_device(m.device())
+            };
+            gaussian::reparameterize(&m, &logs, &eps, temperature)
+        })
+    }
+}
+
+impl Vocoder for Cvae {
+    fn family(&self) -> Family {
+        Family::Vae
+    }
+    fn model_name(&self) -> &str {
+        MODEL_NAME
+    }
+    fn hop_size(&self) -> usize {
+        self.hop
+    }
+    fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+    fn device(&self) -> Device {
+        self.device
+    }
+    fn vocode(&self, mel: &Tensor, opts: &VocodeOptions) -> Result<Tensor> {
+        let size = mel.size();
+        if size.len() != 3 || size[1] != self.n_mels {
+            return Err(Error::arg(format!("the VAE vocoder expects a [batch, {}, frames] mel, got {size:?}", self.n_mels)));
+        }
+        let temperature = opts.temperature.unwrap_or(self.default_temperature);
+        if !(temperature.is_finite() && temperature >= 0.0) {
+            return Err(Error::arg(format!("--temperature must be a number >= 0 (0 = the prior mean), got {temperature}")));
+        }
+        if size[2] == 0 {
+            return Ok(Tensor::zeros([size[0], 0], (Kind::Float, self.device)));
+        }
+        let mel = mel.to_device(self.device).to_kind(Kind::Float);
+        let z = self.sample_z(&mel, temperature, opts.seed.unwrap_or(0));
+        Ok(self.dec.forward(&VaeDecoder::decoder_input(&mel, &z)))
+    }
+}
+
+fn build(cfg: &Config, mel: &MelConfig, device: Device, weights: Option<(&Voice, &crate::voice::ModelEntry)>) -> Result<Cvae> {
+    cfg.validate()?;
+    let mut vs = VarStore::new(device);
+    let model = VaeDecoder::new(vs.root(), cfg, mel.num_mels as i64);
+    if let Some((voice, entry)) = weights {
+        voice.load_weights(entry, &mut vs)?;
+    }
+    Cvae::new(vs, model, cfg, mel)
+}
+
+/// Builds the `vae` vocoder of `voice`.
+pub fn load(voice: &Voice, device: Device) -> Result<Box<dyn Vocoder>> {
+    let entry = voice.vocoder_entry("vae")?;
+    let cfg: Config = voice.model_config(entry)?;
+    cfg.validate().map_err(|e| Error::voice(voice.name(), e.to_string()))?;
+    Ok(Box::new(build(&cfg, &voice.config.mel, device, Some((voice, entry)))?))
+}
+
+/// Builds the VAE vocoder with random weights from a preset (`base`, `compact`, `tiny`) or
+/// a JSON config file.
+pub fn build_random(config: &str, mel: &MelConfig, device: Device) -> Result<Box<dyn Vocoder>> {
+    Ok(Box::new(random(config, mel, device)?))
+}
+
+/// [`build_random`] with the concrete type.
+pub fn random(config: &str, mel: &MelConfig, device: Device) -> Result<Cvae> {
+    build(&Config::from_name_or_file(config)?, mel, device, None)
 }

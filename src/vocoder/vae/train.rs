@@ -1,0 +1,195 @@
+//! Training the conditional VAE vocoder by its ELBO: reconstruction (c_mel · mel L1 on the
+//! loss mel + c_stft · multi-resolution STFT) + β · KL(q(z | x, mel) ‖ p(z | mel)), with β
+//! annealed linearly from 0 and a free-bits floor per latent channel (Kingma et al. 2016);
+//! no adversarial term. The log reports every ELBO term and `neg_elbo` = reconstruction +
+//! the raw KL (β = 1, no floor), the quantity that must fall.
+
+use std::path::Path;
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use tch::{nn::VarStore, Device, Kind, Tensor};
+
+use super::config::Config;
+use super::encoders::PosteriorEncoder;
+use super::gaussian::{kl_divergence, kl_with_free_bits, reparameterize};
+use super::losses::MultiResolutionStft;
+use super::model::{posterior, VaeDecoder};
+use super::MODEL_NAME;
+use crate::audio::mel_tch::MelTch;
+use crate::audio::{write_wav, Audio, MelConfig, SampleFormat};
+use crate::error::{Error, Result};
+use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, LrSchedule, TrainSetup, TrainTask};
+use crate::vocoder::gan::losses::mel_l1;
+use crate::vocoder::gan::segments::AudioClips;
+
+const VALIDATION_SECONDS: f64 = 6.0;
+
+/// The ELBO terms of one batch.
+pub struct Elbo {
+    /// What the optimiser minimises: recon + β · KL (free bits).
+    pub loss: Tensor,
+    /// Reconstruction + raw KL.
+    pub neg_elbo: Tensor,
+    pub recon: Tensor,
+    pub kl: Tensor,
+    pub mel_l1: Tensor,
+    pub stft_sc: Tensor,
+    pub stft_logmag: Tensor,
+}
+
+/// The `ferry train vae` task.
+pub struct VaeTask {
+    cfg: Config,
+    mel_cfg: MelConfig,
+    device: Device,
+    vae_vs: VarStore,
+    enc_vs: VarStore,
+    model: VaeDecoder,
+    enc: PosteriorEncoder,
+    opt_vae: AdamW,
+    opt_enc: AdamW,
+    schedule: LrSchedule,
+    input_mel: MelTch,
+    loss_mel: MelTch,
+    stft_loss: MultiResolutionStft,
+    train: AudioClips,
+    val: AudioClips,
+    rng: StdRng,
+}
+
+/// Builds the task `ferry train vae` runs (default config: `base`).
+pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
+    let mut cfg: Config = setup.config_or(Config::base())?;
+    if let Some(b) = setup.batch_size {
+        cfg.batch_size = b;
+    }
+    let (train, val) = AudioClips::open(&setup.data_dir, setup.mel.sampling_rate)?;
+    Ok(Box::new(VaeTask::new(cfg, &setup.mel, train, val, setup.device, setup.seed)?))
+}
+
+fn adamw(vs: &VarStore, cfg: &Config) -> AdamW {
+    AdamW::new(vs, AdamWConfig { lr: cfg.learning_rate, beta1: cfg.adam_b1, beta2: cfg.adam_b2, eps: 1e-8, weight_decay: 0.01 })
+}
+
+impl VaeTask {
+    pub fn new(cfg: Config, mel: &MelConfig, train: AudioClips, val: AudioClips, device: Device, seed: u64) -> Result<Self> {
+        cfg.validate()?;
+        if cfg.decoder.hop() as usize != mel.hop_size {
+            return Err(Error::config("cvae", format!("decoder upsample_rates multiply to {} but the mel hop size is {}", cfg.decoder.hop(), mel.hop_size)));
+        }
+        let longest_fft = cfg.stft_resolutions.iter().map(|r| r[0]).max().unwrap_or(0).max(mel.n_fft);
+        if cfg.segment_size % mel.hop_size != 0 || cfg.segment_size <= longest_fft {
+            return Err(Error::config("cvae", format!("segment_size {} must be a multiple of the hop ({}) and longer than every n_fft ({longest_fft})", cfg.segment_size, mel.hop_size)));
+        }
+        tch::manual_seed(seed as i64);
+        let vae_vs = VarStore::new(device);
+        let model = VaeDecoder::new(vae_vs.root(), &cfg, mel.num_mels as i64);
+        let enc_vs = VarStore::new(device);
+        let enc = posterior(enc_vs.root(), &cfg, mel.n_freqs() as i64, mel.num_mels as i64);
+        Ok(Self {
+            opt_vae: adamw(&vae_vs, &cfg),
+            opt_enc: adamw(&enc_vs, &cfg),
+            schedule: LrSchedule::Exponential { gamma: cfg.lr_decay, every: cfg.steps_per_epoch },
+            input_mel: MelTch::new(mel, device)?,
+            loss_mel: MelTch::new(&mel.loss_mel(), device)?,
+            stft_loss: MultiResolutionStft::new(&cfg.stft_resolutions, device),
+            mel_cfg: mel.clone(),
+            cfg,
+            device,
+            vae_vs,
+            enc_vs,
+            model,
+            enc,
+            train,
+            val,
+            rng: StdRng::seed_from_u64(seed),
+        })
+    }
+
+    /// Posterior stats of `[B, T]` audio: the encoder sees `[log |X|; mel]`.
+    fn encode(&self, y: &Tensor, mel: &Tensor) -> (Tensor, Tensor) {
+        let spec = tch::no_grad(|| self.input_mel.magnitude(y).clamp_min(1e-5).log()); // [B, n_freqs, F]
+        self.enc.forward(&Tensor::cat(&[&spec, mel], 1))
+    }
+
+    /// The ELBO terms of `[B, T]` audio with posterior samples at `temperature` (1 in training).
+    pub fn elbo(&self, y: &Tensor, beta: f64, temperature: f64) -> (Elbo, Tensor) {
+        let mel = tch::no_grad(|| self.input_mel.forward(y)); // [B, n_mels, F]
+        let (m_q, logs_q) = self.encode(y, &mel);
+        let z = reparameterize(&m_q, &logs_q, &m_q.randn_like(), temperature);
+        let y_hat = self.model.decode(&mel, &z).squeeze_dim(1); // [B, T]
+        let (m_p, logs_p) = self.model.prior_stats(&mel);
+        let kl = kl_divergence(&m_q, &logs_q, &m_p, &logs_p); // [B, z, F]
+        let (kl_floored, kl_raw) = kl_with_free_bits(&kl, self.cfg.free_bits);
+        let mel_err = mel_l1(&tch::no_grad(|| self.loss_mel.forward(y)), &self.loss_mel.forward(&y_hat));
+        let (sc, lm) = self.stft_loss.forward(y, &y_hat);
+        let recon = &mel_err * self.cfg.c_mel + (&sc + &lm) * self.cfg.c_stft;
+        let loss = &recon + &kl_floored * beta;
+        let neg_elbo = &recon + &kl_raw;
+        (Elbo { loss, neg_elbo, recon, kl: kl_raw, mel_l1: mel_err, stft_sc: sc, stft_logmag: lm }, y_hat)
+    }
+}
+
+fn val(t: &Tensor) -> f64 {
+    t.double_value(&[])
+}
+
+impl TrainTask for VaeTask {
+    fn train_step(&mut self, step: u64) -> Result<Losses> {
+        let lr = self.cfg.learning_rate * self.schedule.factor(step);
+        self.opt_vae.set_lr(lr);
+        self.opt_enc.set_lr(lr);
+        let beta = self.cfg.beta_at(step);
+        let y = self.train.random_batch(&mut self.rng, self.cfg.batch_size, self.cfg.segment_size, self.device)?; // [B, T]
+        let (e, _) = self.elbo(&y, beta, 1.0);
+        self.opt_vae.zero_grad();
+        self.opt_enc.zero_grad();
+        e.loss.backward();
+        self.opt_vae.step();
+        self.opt_enc.step();
+        Ok(Losses::new()
+            .with("neg_elbo", val(&e.neg_elbo))
+            .with("recon", val(&e.recon))
+            .with("kl", val(&e.kl))
+            .with("loss", val(&e.loss))
+            .with("beta", beta)
+            .with("mel_l1", val(&e.mel_l1))
+            .with("stft_sc", val(&e.stft_sc))
+            .with("stft_logmag", val(&e.stft_logmag))
+            .with("lr", lr))
+    }
+
+    fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
+        let sr = self.mel_cfg.sampling_rate;
+        let y = self.val.first_clip(self.mel_cfg.hop_size, (VALIDATION_SECONDS * sr as f64) as usize, self.device)?; // [1, T]
+        // Posterior reconstruction at its mean, and a prior sample as inference does it.
+        let (e, y_post) = self.elbo(&y, 1.0, 0.0);
+        let mel = self.input_mel.forward(&y);
+        let (m_p, logs_p) = self.model.prior_stats(&mel);
+        let eps = Tensor::from_slice(&super::seeded_normal(m_p.numel(), 0)).view(m_p.size().as_slice()).to_device(self.device);
+        let z = reparameterize(&m_p, &logs_p, &eps, self.cfg.temperature);
+        let y_prior = self.model.decode(&mel, &z).squeeze_dim(1);
+        let prior_err = mel_l1(&self.loss_mel.forward(&y), &self.loss_mel.forward(&y_prior));
+        for (name, w) in [("vae_posterior.wav", &y_post), ("vae_prior.wav", &y_prior)] {
+            let samples = Vec::<f32>::try_from(w.view([-1]).to_device(Device::Cpu).to_kind(Kind::Float)).map_err(Error::Torch)?;
+            write_wav(dir.join(name), &Audio::new(samples, sr), SampleFormat::Pcm16)?;
+        }
+        Ok(Losses::new()
+            .with("val_neg_elbo", val(&e.neg_elbo))
+            .with("val_kl", val(&e.kl))
+            .with("val_mel_l1_posterior", val(&e.mel_l1))
+            .with("val_mel_l1_prior", val(&prior_err)))
+    }
+
+    fn checkpoint_parts(&mut self) -> CheckpointParts<'_> {
+        CheckpointParts {
+            stores: vec![("vae", &mut self.vae_vs), ("encoder", &mut self.enc_vs)],
+            optimizers: vec![("optim_vae", &mut self.opt_vae), ("optim_enc", &mut self.opt_enc)],
+        }
+    }
+
+    fn export_info(&self) -> ExportInfo {
+        ExportInfo { role: "vae".into(), model: MODEL_NAME.into(), config: serde_json::to_value(&self.cfg).unwrap_or_default(), store: "vae".into() }
+    }
+}
