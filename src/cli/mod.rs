@@ -2,7 +2,10 @@
 //! calls the library; errors come back as [`crate::Error`] and are printed on one line.
 
 mod bench;
+mod g2p_eval;
+mod g2p_train;
 mod mel;
+mod phonemize;
 mod resynth;
 mod voices;
 
@@ -19,6 +22,7 @@ Examples:
                                                     copy synthesis: wav -> mel -> wav
   ferry mel in.wav -o mel.npy --png mel.png         log-mel as a NumPy array and an image
   ferry bench mel                                   time the mel of 60 s of audio vs librosa
+  ferry phonemize \"Dr. Smith paid $5.\" --json    words, phonemes with source, token ids
 
 Vocoder families (--vocoder takes a family or a model name):
   ar (wavernn)  gan (hifigan)  vae (cvae)  flow (waveglow)  diffusion (diffwave)  griffin-lim
@@ -71,6 +75,12 @@ pub enum Command {
     Voices(voices::VoicesArgs),
     /// Benchmarks (real-time factor, speed against reference implementations).
     Bench(bench::BenchArgs),
+    /// Word and phoneme error rates of the learned G2P model on held-out CMUdict words.
+    G2pEval(g2p_eval::G2pEvalArgs),
+    /// Train the learned letter-to-phoneme model on CMUdict (CPU is fine: ~35 min).
+    G2pTrain(g2p_train::G2pTrainArgs),
+    /// Show the normalised words, phonemes (with their source) and token ids of a text.
+    Phonemize(phonemize::PhonemizeArgs),
 }
 
 /// Vocoder choice and its per-family options, shared by every command that vocodes.
@@ -131,6 +141,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Mel(a) => mel::run(&cli.global, a),
         Command::Voices(a) => voices::run(&cli.global, a),
         Command::Bench(a) => bench::run(&cli.global, a),
+        Command::G2pEval(a) => g2p_eval::run(&cli.global, a),
+        Command::G2pTrain(a) => g2p_train::run(&cli.global, a),
+        Command::Phonemize(a) => phonemize::run(&cli.global, a),
     }
 }
 
