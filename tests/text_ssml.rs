@@ -9,7 +9,9 @@ fn frontend() -> Frontend {
 
 #[test]
 fn sentence_splitter_is_robust() {
-    let cases: [(&str, &[&str]); 8] = [
+    let cases: [(&str, &[&str]); 10] = [
+        ("It was Jan. 5, 2024. Cold.", &["It was Jan. 5, 2024.", "Cold."]),
+        ("See J. R. R. Tolkien. The end.", &["See J. R. R. Tolkien.", "The end."]),
         ("Dr. Smith arrived. He sat down.", &["Dr. Smith arrived.", "He sat down."]),
         ("Use e.g. salt. Then stir.", &["Use e.g. salt.", "Then stir."]),
         ("Pi is 3.14. Nice!", &["Pi is 3.14.", "Nice!"]),
@@ -76,6 +78,16 @@ fn ssml_say_as_date_time_telephone_and_sentences() {
 }
 
 #[test]
+fn streaming_matches_batch() {
+    let fe = frontend();
+    let text = "First one. Second, with $5! Third?\n\nFourth";
+    let batch = fe.process(text).unwrap();
+    let streamed: Vec<_> = fe.stream(text).collect::<Result<_, _>>().unwrap();
+    assert_eq!(batch.len(), 4);
+    assert_eq!(batch.iter().map(|u| u.ids.clone()).collect::<Vec<_>>(), streamed.iter().map(|u| u.ids.clone()).collect::<Vec<_>>());
+}
+
+#[test]
 fn ssml_items_and_entities() {
     let items = parse("<speak>Tom &amp; Jerry<break strength=\"strong\"/></speak>").unwrap();
     assert!(matches!(&items[0], Item::Text { text, .. } if text == "Tom & Jerry"));
@@ -90,7 +102,7 @@ fn malformed_ssml_is_an_error_with_its_position() {
         ("<speak>\n  <s>unclosed\n</speak>", "line 3, column 1"),
         ("<speak>Hello", "line 1, column 1"),
         ("<speak><say-as>5</say-as></speak>", "line 1, column 8"),
-        ("<speak>a &bogus; b</speak>", "line 1, column 8"),
+        ("<speak>a &bogus; b</speak>", "line 1, column 10"),
         ("<speak><break time=500ms/></speak>", "line 1, column 20"),
         ("<speak><prosody volume=\"very\">x</prosody></speak>", "line 1, column 8"),
         ("<speak><phoneme alphabet=\"ipa\" ph=\"x\">x</phoneme></speak>", "line 1, column 8"),

@@ -28,24 +28,37 @@ pub fn mixed_text(bytes: usize) -> String {
     s
 }
 
+/// CPU seconds used by this process so far (user + system, from /proc; 0 elsewhere).
+/// Reported next to wall time because a shared machine can stretch wall time a lot.
+pub fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // fields after the ")" of the command name: state is field 3; utime, stime are 14, 15
+    let Some(rest) = stat.rfind(')').map(|k| &stat[k + 2..]) else { return 0.0 };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 pub fn run(megabytes: f64) -> Result<()> {
     let t0 = Instant::now();
     let fe = Frontend::new(FrontendOptions::default())?;
     let load_s = t0.elapsed().as_secs_f64();
     let text = mixed_text((megabytes * 1e6) as usize);
-    let t = Instant::now();
+    let (t, c) = (Instant::now(), cpu_seconds());
     let utts = fe.process(&text)?;
-    let first = t.elapsed().as_secs_f64();
-    let t = Instant::now();
+    let (first, first_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
+    let (t, c) = (Instant::now(), cpu_seconds());
     let utts2 = fe.process(&text)?;
-    let second = t.elapsed().as_secs_f64();
+    let (second, second_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
     let tokens: usize = utts.iter().map(|u| u.ids.len()).sum();
     let learned: usize = utts.iter().flat_map(|u| &u.words).filter(|w| w.source == crate::text::Source::Learned).count();
     println!("text frontend on {:.2} MB of mixed English (revision {})", text.len() as f64 / 1e6, crate::bench::git_revision());
     println!("  load (CMUdict + learned G2P): {load_s:.2} s");
     println!("  sentences {}, tokens {tokens}, words from the learned model {learned}", utts.len());
-    println!("  first pass (cold G2P cache):  {first:.3} s  ({:.2} MB/s)", text.len() as f64 / 1e6 / first);
-    println!("  second pass (warm cache):     {second:.3} s  ({:.2} MB/s)", text.len() as f64 / 1e6 / second);
+    let mb = text.len() as f64 / 1e6;
+    println!("  first pass (cold G2P cache):  {first:.3} s wall, {first_cpu:.2} s CPU  ({:.2} MB/s wall)", mb / first);
+    println!("  second pass (warm cache):     {second:.3} s wall, {second_cpu:.2} s CPU  ({:.2} MB/s wall)", mb / second);
+    println!("  threads for libtorch: {} (the G2P model runs only for out-of-vocabulary words)", tch::get_num_threads());
     std::hint::black_box(utts2);
     Ok(())
 }

@@ -164,6 +164,21 @@ impl Frontend {
         sentences(text)
     }
 
+    /// Plain text of any length → utterances, one sentence at a time (for books: nothing
+    /// is computed before it is asked for). SSML must go through [`Frontend::process`].
+    pub fn stream<'a>(&'a self, text: &'a str) -> impl Iterator<Item = Result<Utterance>> + 'a {
+        sentences(text).flat_map(move |s| match self.process_plain(s) {
+            Ok(v) => v.into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) => vec![Err(e)],
+        })
+    }
+
+    fn process_plain(&self, sentence: &str) -> Result<Vec<Utterance>> {
+        let end = sentence_end(sentence);
+        let item = Item::Text { text: sentence.to_string(), prosody: Prosody::default() };
+        Ok(vec![self.utterance(vec![item], sentence.trim().to_string(), end)?])
+    }
+
     /// Text (or SSML) → one [`Utterance`] per sentence.
     pub fn process(&self, text: &str) -> Result<Vec<Utterance>> {
         let is_ssml = self.ssml.unwrap_or_else(|| ssml::looks_like_ssml(text));

@@ -9,9 +9,9 @@
 pub const MAX_SENTENCE_BYTES: usize = 600;
 
 /// Abbreviations after which a capitalised word does not start a new sentence.
-const NON_FINAL: [&str; 24] = [
+const NON_FINAL: [&str; 37] = [
     "mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "gen", "gov", "sen", "rep", "sgt", "capt", "lt", "col", "rev", "mt", "vs",
-    "no", "vol", "fig", "e.g", "i.e",
+    "no", "vol", "fig", "e.g", "i.e", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "pp",
 ];
 
 /// Words that start a sentence after dotted initials ("... in the U.S.A. The next day").

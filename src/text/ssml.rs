@@ -353,7 +353,7 @@ pub fn parse(src: &str) -> Result<Vec<Item>> {
                 }
                 _ => {}
             }
-            if !tag.self_closing && tag.name != "break" {
+            if !tag.self_closing {
                 stack.push((tag.name.clone(), tag.at));
             }
             continue;
