@@ -4,9 +4,11 @@
 mod bench;
 mod g2p_eval;
 mod g2p_train;
+mod eval;
 mod mel;
 mod phonemize;
 mod resynth;
+mod train;
 mod voices;
 
 use clap::{Args, Parser, Subcommand};
@@ -23,6 +25,7 @@ Examples:
   ferry mel in.wav -o mel.npy --png mel.png         log-mel as a NumPy array and an image
   ferry bench mel                                   time the mel of 60 s of audio vs librosa
   ferry phonemize \"Dr. Smith paid $5.\" --json    words, phonemes with source, token ids
+  ferry eval --voice joe --resynth data/fixtures    WER, MOS, MCD, F0 of every vocoder
 
 Vocoder families (--vocoder takes a family or a model name):
   ar (wavernn)  gan (hifigan)  vae (cvae)  flow (waveglow)  diffusion (diffwave)  griffin-lim
@@ -81,6 +84,12 @@ pub enum Command {
     G2pTrain(g2p_train::G2pTrainArgs),
     /// Show the normalised words, phonemes (with their source) and token ids of a text.
     Phonemize(phonemize::PhonemizeArgs),
+    /// Train a model (acoustic or a vocoder) on a dataset in LJSpeech layout.
+    Train(train::TrainArgs),
+    /// Turn a training checkpoint into an fp16 entry of a voice pack.
+    Export(train::ExportArgs),
+    /// Objective evaluation: WER, predicted MOS, mel/cepstral/F0 distances to references.
+    Eval(eval::EvalArgs),
 }
 
 /// Vocoder choice and its per-family options, shared by every command that vocodes.
@@ -144,6 +153,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::G2pEval(a) => g2p_eval::run(&cli.global, a),
         Command::G2pTrain(a) => g2p_train::run(&cli.global, a),
         Command::Phonemize(a) => phonemize::run(&cli.global, a),
+        Command::Train(a) => train::run(&cli.global, a),
+        Command::Export(a) => train::run_export(&cli.global, a),
+        Command::Eval(a) => eval::run(&cli.global, a),
     }
 }
 
