@@ -60,14 +60,14 @@ pub fn run(_g: &GlobalArgs, a: PhonemizeArgs) -> Result<()> {
     })?;
     let utts = fe.process(&text)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&utts)?);
-        return Ok(());
+        return emit(&(serde_json::to_string_pretty(&utts)? + "\n"));
     }
+    let mut o = String::new();
     for (k, u) in utts.iter().enumerate() {
-        println!("sentence {} ({:?}): {}", k + 1, u.sentence_type, u.text);
-        println!("  words: {}", u.normalized());
+        o += &format!("sentence {} ({:?}): {}\n", k + 1, u.sentence_type, u.text);
+        o += &format!("  words: {}\n", u.normalized());
         for w in &u.words {
-            println!("    {:<16} {:<28} {}", w.word, w.phonemes.join(" "), w.source);
+            o += &format!("    {:<16} {:<28} {}\n", w.word, w.phonemes.join(" "), w.source);
         }
         let syms: Vec<String> = u
             .tokens
@@ -83,11 +83,20 @@ pub fn run(_g: &GlobalArgs, a: PhonemizeArgs) -> Result<()> {
                 s
             })
             .collect();
-        println!("  tokens: {}", syms.join(" "));
-        println!("  ids: {:?}", u.ids);
+        o += &format!("  tokens: {}\n", syms.join(" "));
+        o += &format!("  ids: {:?}\n", u.ids);
         for n in &u.notes {
-            println!("  note: {n}");
+            o += &format!("  note: {n}\n");
         }
     }
-    Ok(())
+    emit(&o)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn emit(s: &str) -> Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(s.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
+        _ => Ok(()),
+    }
 }
