@@ -25,6 +25,12 @@ pub enum BenchWhat {
         #[arg(long)]
         no_librosa: bool,
     },
+    /// Text frontend: normalise + phonemise + tokenize about 1 MB of mixed text.
+    Text {
+        /// Megabytes of text to generate.
+        #[arg(long, default_value_t = 1.0)]
+        megabytes: f64,
+    },
 }
 
 pub fn run(_g: &GlobalArgs, a: BenchArgs) -> Result<()> {
@@ -39,5 +45,6 @@ pub fn run(_g: &GlobalArgs, a: BenchArgs) -> Result<()> {
             }
             Ok(())
         }
+        BenchWhat::Text { megabytes } => crate::bench::text::run(megabytes),
     }
 }

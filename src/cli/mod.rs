@@ -4,8 +4,11 @@
 mod bench;
 mod data;
 mod devices;
+mod g2p_eval;
+mod g2p_train;
 mod eval;
 mod mel;
+mod phonemize;
 mod resynth;
 mod train;
 mod voices;
@@ -23,6 +26,7 @@ Examples:
                                                     copy synthesis: wav -> mel -> wav
   ferry mel in.wav -o mel.npy --png mel.png         log-mel as a NumPy array and an image
   ferry bench mel                                   time the mel of 60 s of audio vs librosa
+  ferry phonemize \"Dr. Smith paid $5.\" --json    words, phonemes with source, token ids
   ferry eval --voice joe --resynth data/fixtures    WER, MOS, MCD, F0 of every vocoder
 
 Vocoder families (--vocoder takes a family or a model name):
@@ -78,6 +82,12 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// List sound output devices (names for --output-device).
     Devices(devices::DevicesArgs),
+    /// Word and phoneme error rates of the learned G2P model on held-out CMUdict words.
+    G2pEval(g2p_eval::G2pEvalArgs),
+    /// Train the learned letter-to-phoneme model on CMUdict (CPU is fine: ~35 min).
+    G2pTrain(g2p_train::G2pTrainArgs),
+    /// Show the normalised words, phonemes (with their source) and token ids of a text.
+    Phonemize(phonemize::PhonemizeArgs),
     /// Train a model (acoustic or a vocoder) on a dataset in LJSpeech layout.
     Train(train::TrainArgs),
     /// Check a dataset (LJSpeech layout) and build its feature cache.
@@ -147,6 +157,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Voices(a) => voices::run(&cli.global, a),
         Command::Bench(a) => bench::run(&cli.global, a),
         Command::Devices(a) => devices::run(&cli.global, a),
+        Command::G2pEval(a) => g2p_eval::run(&cli.global, a),
+        Command::G2pTrain(a) => g2p_train::run(&cli.global, a),
+        Command::Phonemize(a) => phonemize::run(&cli.global, a),
         Command::Train(a) => train::run(&cli.global, a),
         Command::Data(a) => data::run(&cli.global, a),
         Command::Export(a) => train::run_export(&cli.global, a),
