@@ -2,6 +2,7 @@
 //! calls the library; errors come back as [`crate::Error`] and are printed on one line.
 
 mod bench;
+mod eval;
 mod mel;
 mod resynth;
 mod train;
@@ -20,6 +21,7 @@ Examples:
                                                     copy synthesis: wav -> mel -> wav
   ferry mel in.wav -o mel.npy --png mel.png         log-mel as a NumPy array and an image
   ferry bench mel                                   time the mel of 60 s of audio vs librosa
+  ferry eval --voice joe --resynth data/fixtures    WER, MOS, MCD, F0 of every vocoder
 
 Vocoder families (--vocoder takes a family or a model name):
   ar (wavernn)  gan (hifigan)  vae (cvae)  flow (waveglow)  diffusion (diffwave)  griffin-lim
@@ -76,6 +78,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Turn a training checkpoint into an fp16 entry of a voice pack.
     Export(train::ExportArgs),
+    /// Objective evaluation: WER, predicted MOS, mel/cepstral/F0 distances to references.
+    Eval(eval::EvalArgs),
 }
 
 /// Vocoder choice and its per-family options, shared by every command that vocodes.
@@ -138,6 +142,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Bench(a) => bench::run(&cli.global, a),
         Command::Train(a) => train::run(&cli.global, a),
         Command::Export(a) => train::run_export(&cli.global, a),
+        Command::Eval(a) => eval::run(&cli.global, a),
     }
 }
 

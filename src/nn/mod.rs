@@ -1,5 +1,6 @@
 //! Shared neural-network pieces: weight files and layers used by several models.
 
+pub mod dilated_stream;
 pub mod safetensors;
 pub mod weight_norm;
 
