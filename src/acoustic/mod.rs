@@ -3,6 +3,7 @@
 
 pub mod aligner;
 pub mod config;
+pub mod data;
 pub mod infer;
 pub mod length_regulator;
 pub mod loss;
