@@ -17,7 +17,13 @@ pub fn durations_to_map(durs: &Tensor, t_out: i64) -> Tensor {
 /// running total so the length of the whole utterance is as exact as one frame allows:
 /// `durs`, `pace`: [B, S] float → [B, S] int64.
 pub fn paced_frames(durs: &Tensor, pace: &Tensor) -> Tensor {
-    let scaled = (durs / pace.clamp_min(1e-3)).clamp_min(0.0);
+    round_frames(&(durs / pace.clamp_min(1e-3)))
+}
+
+/// Real-valued frames per symbol `[B, S]` → integers whose running total is the rounded
+/// running total of the input.
+pub fn round_frames(frames: &Tensor) -> Tensor {
+    let scaled = frames.clamp_min(0.0);
     let ends = (scaled.cumsum(1, Kind::Float) + 0.5).floor().to_kind(Kind::Int64); // [B, S]
     let starts = ends.constant_pad_nd([1, 0]).narrow(1, 0, ends.size()[1]);
     (ends - starts).clamp_min(0)

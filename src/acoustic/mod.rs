@@ -3,6 +3,8 @@
 
 pub mod aligner;
 pub mod config;
+pub mod data;
+pub mod infer;
 pub mod length_regulator;
 pub mod loss;
 pub mod mas;
@@ -12,4 +14,5 @@ pub mod train;
 pub mod transformer;
 
 pub use config::{AcousticConfig, Config, TrainConfig};
+pub use infer::{AcousticModel, Prosody, Symbol};
 pub use model::{Batch, Controls, FastPitch, InferOutput};

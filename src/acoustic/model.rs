@@ -11,7 +11,7 @@ use tch::{Kind, Tensor};
 
 use super::aligner::{self, ConvAttention};
 use super::config::Config;
-use super::length_regulator::{paced_frames, regulate_len};
+use super::length_regulator::{regulate_len, round_frames};
 use super::predictor::TemporalPredictor;
 use super::transformer::{mask_from_lens, FFTransformer, FftDims};
 use crate::error::Result;
@@ -76,13 +76,21 @@ pub struct Controls {
     pub pitch_shift: Tensor,
     /// Multiplier of the symbol's energy (loudness).
     pub energy_scale: Tensor,
+    /// Frames a symbol must last whatever the model predicts and the pace (pauses of a
+    /// given length); negative = no constraint.
+    pub fixed_frames: Tensor,
 }
 
 impl Controls {
     /// No change: pace 1, no shift, energy × 1.
     pub fn neutral(b: i64, s: i64, device: tch::Device) -> Controls {
         let opts = (Kind::Float, device);
-        Controls { pace: Tensor::ones([b, s], opts), pitch_shift: Tensor::zeros([b, s], opts), energy_scale: Tensor::ones([b, s], opts) }
+        Controls {
+            pace: Tensor::ones([b, s], opts),
+            pitch_shift: Tensor::zeros([b, s], opts),
+            energy_scale: Tensor::ones([b, s], opts),
+            fixed_frames: Tensor::full([b, s], -1.0, opts),
+        }
     }
 }
 
@@ -252,7 +260,9 @@ impl FastPitch {
             enc = enc + emb.forward(&log_e.unsqueeze(1)).transpose(1, 2);
             energy = Some(e);
         }
-        let frames = paced_frames(&durs, &controls.pace) * mask.squeeze_dim(2).to_kind(Kind::Int64);
+        let scaled = &durs / controls.pace.clamp_min(1e-3);
+        let scaled = controls.fixed_frames.where_self(&controls.fixed_frames.ge(0.0), &scaled);
+        let frames = round_frames(&scaled) * mask.squeeze_dim(2).to_kind(Kind::Int64);
         let (regulated, mel_lens) = regulate_len(&frames, &enc);
         let dec_mask = mask_from_lens(&mel_lens, regulated.size()[1]);
         let dec = self.decoder.forward(&regulated, &dec_mask, false);
