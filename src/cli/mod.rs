@@ -2,6 +2,8 @@
 //! calls the library; errors come back as [`crate::Error`] and are printed on one line.
 
 mod bench;
+mod compare;
+mod listen;
 mod mel;
 mod resynth;
 mod voices;
@@ -71,6 +73,10 @@ pub enum Command {
     Voices(voices::VoicesArgs),
     /// Benchmarks (real-time factor, speed against reference implementations).
     Bench(bench::BenchArgs),
+    /// Build a blinded listening study: every sentence through every vocoder, anchors, loudness matching.
+    Compare(compare::CompareArgs),
+    /// Serve a listening study (MUSHRA, A/B, MOS) to browsers; `listen report` scores it.
+    Listen(listen::ListenArgs),
 }
 
 /// Vocoder choice and its per-family options, shared by every command that vocodes.
@@ -131,6 +137,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Mel(a) => mel::run(&cli.global, a),
         Command::Voices(a) => voices::run(&cli.global, a),
         Command::Bench(a) => bench::run(&cli.global, a),
+        Command::Compare(a) => compare::run(&cli.global, a),
+        Command::Listen(a) => listen::run(&cli.global, a),
     }
 }
 

@@ -186,6 +186,7 @@ async function showTrial() {
       const slider = document.createElement('input');
       Object.assign(slider, { type: 'range', min: 0, max: 100, step: 1, value: 0 });
       slider.setAttribute('data-testid', 'slider-' + i);
+      slider.dataset.handle = h;
       slider.setAttribute('aria-label', 'Rating of ' + LETTERS[i]);
       const out = document.createElement('output');
       out.textContent = '–';
