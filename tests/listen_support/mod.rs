@@ -17,13 +17,14 @@ use ferry::vocoder::{griffin_lim::GriffinLim, VocodeOptions};
 pub fn speechlike(seconds: f64, f0: f64, rate: u32, level: f32) -> Audio {
     let n = (seconds * rate as f64) as usize;
     let mut phase = 0.0f64;
+    let harmonics = (7000.0 / (f0 * 1.1)) as usize; // up to 7 kHz, so a 3.5 kHz anchor audibly differs
     let samples = (0..n)
         .map(|i| {
             let t = i as f64 / rate as f64;
             phase += 2.0 * std::f64::consts::PI * f0 * (1.0 + 0.1 * (2.0 * std::f64::consts::PI * 1.5 * t).sin()) / rate as f64;
             let env = (std::f64::consts::PI * 4.0 * t).sin().abs().powf(0.5);
-            let v: f64 = (1..=30).map(|k| (k as f64 * phase).sin() / k as f64).sum();
-            (level as f64 * env * v / 2.0) as f32
+            let v: f64 = (1..=harmonics).map(|k| (k as f64 * phase).sin() / (k as f64).sqrt()).sum();
+            (level as f64 * env * v / 6.0) as f32
         })
         .collect();
     Audio::new(samples, rate)
