@@ -63,6 +63,7 @@ fn headless_chromium_completes_a_mushra_study() {
         "forbidden": forbidden,
         "userDataDir": dir.path().join("chromium-profile"),
         "chromium": chromium,
+        "screenshot": std::env::var("FERRY_SCREENSHOT").ok(),
     });
     let cfg_path = dir.path().join("browser.json");
     std::fs::write(&cfg_path, cfg.to_string()).unwrap();

@@ -1,6 +1,7 @@
 // Drives the real `ferry listen` page in headless Chromium as a scripted MUSHRA listener.
 // Called by tests/listen_browser.rs with one argument: a JSON file
-//   { url, study, listener, scores: {handle: score}, forbidden: [strings], userDataDir, chromium }
+//   { url, study, listener, scores: {handle: score}, forbidden: [strings], userDataDir, chromium,
+//     screenshot (optional PNG path of the first trial) }
 // Prints one JSON line with what happened; exits non-zero on any failure.
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -42,6 +43,7 @@ try {
     if (state === 'error') throw new Error('page error state: ' + await page.textContent('#status'));
     if (state === 'done') break;
     progress.push(await page.textContent('#progress'));
+    if (cfg.screenshot && trials === 0) await page.screenshot({ path: cfg.screenshot, fullPage: true });
     // Listen: the reference, then every stimulus (switching while playing).
     await page.getByTestId('play-reference').click();
     const sliders = await page.locator('input[type=range][data-handle]').all();

@@ -120,7 +120,7 @@ class Player {
     this.current = -1;
     this.onchange();
   }
-  stop() { this.offset = this.playing ? this.loopStart : 0; this.halt(); this.offset = this.loopStart; }
+  stop() { this.halt(); this.offset = this.loopStart; }
   setLoop(on, start, end) {
     this.loop = on;
     this.loopStart = Math.min(start, end - 0.05);
