@@ -120,3 +120,23 @@ fn missing_recordings_and_no_reference_are_clear_errors() {
     assert!(err.contains("MUSHRA needs a reference"), "{err}");
     assert_eq!(plan::trials(&s, Mode::Mos).unwrap().len(), 1);
 }
+
+#[test]
+fn a_neural_vocoder_plugs_in_as_a_condition() {
+    // Random-weight HiFi-GAN V3 (the smallest): what matters is the plumbing, not the sound.
+    let dir = tempfile::tempdir().unwrap();
+    let mel = MelConfig::default();
+    std::fs::create_dir_all(dir.path().join("ref")).unwrap();
+    let a = listen_support::speechlike(0.4, 150.0, 22_050, 0.3);
+    audio::write_wav(dir.path().join("ref/001.wav"), &a, audio::SampleFormat::Pcm16).unwrap();
+    let gan = ferry::vocoder::build_random(ferry::Family::Gan, "v3", &mel, tch::Device::Cpu).unwrap();
+    let cs = ferry::listen::render::CopySynthesis::new(gan, ferry::VocodeOptions::default(), &mel, None).unwrap();
+    let c = cs.condition();
+    assert_eq!((c.key.as_str(), c.family.as_deref()), ("gan", Some("gan")));
+    let sentences = vec![ferry::listen::manifest::Sentence { index: 1, id: "001".into(), text: "x".into() }];
+    let opts = BuildOptions { title: "x".into(), voice: None, mel, target_lufs: -23.0, notes: vec![], force: false, progress: false, seed: Some(1) };
+    let s = study::build(&dir.path().join("s"), &sentences, &SourceDirs { reference: Some(dir.path().join("ref")), resynth: None }, vec![Box::new(Reference), Box::new(cs)], &opts).unwrap();
+    let g = s.stimulus_for(1, "gan").unwrap();
+    assert_eq!(g.seconds, s.stimulus_for(1, "reference").unwrap().seconds);
+    assert_eq!(plan::trials(&s, Mode::Ab).unwrap().len(), 1);
+}
