@@ -76,6 +76,8 @@ fn headless_chromium_completes_a_mushra_study() {
     assert_eq!(result["progress"], serde_json::json!(["Trial 1 of 3", "Trial 2 of 3", "Trial 3 of 3"]), "the reload resumes at trial 2: {result}");
     assert!(result["audioRequests"].as_u64().unwrap() >= 3 * 4, "{result}");
     assert_eq!(result["finished"], "Thank you");
+    assert!(result["draft"]["expected"].is_number(), "{result}");
+    assert_eq!(result["draft"]["restored"], result["draft"]["expected"], "a reload mid-screen keeps the slider: {result}");
     drop(server);
 
     // What the server stored is what the listener gave, and the report says so.

@@ -142,6 +142,9 @@ pub fn run(g: &GlobalArgs, a: CompareArgs) -> Result<()> {
         notes.push("no --reference: no reference or anchors (MUSHRA needs them; A/B and MOS work)".to_string());
     }
     renders.push(Box::new(CopySynthesis::new(Box::new(GriffinLim::new(&mel, device)?), opts.clone(), &mel, None)?));
+    if !a.steps.is_empty() && named.as_ref().is_some_and(|n| !n.contains(&Family::Diffusion)) {
+        eprintln!("ferry: note: --steps applies to the diffusion family, which --families leaves out");
+    }
     let families: Vec<Family> = named.clone().unwrap_or_else(|| Family::NEURAL.to_vec()).into_iter().filter(|f| *f != Family::GriffinLim).collect();
     for f in families {
         let explicit = named.is_some();

@@ -37,6 +37,7 @@ try {
   const progress = [];
   let trials = 0;
   let reloaded = false;
+  let draftChecked = null;
   for (;;) {
     await page.waitForFunction(() => ['ready', 'done', 'error'].includes(document.body.dataset.state));
     const state = await page.evaluate(() => document.body.dataset.state);
@@ -53,7 +54,19 @@ try {
       if (playing !== 'play-' + i) throw new Error('switching to stimulus ' + i + ' left ' + playing + ' playing');
     }
     if (!(await page.getByTestId('next').isDisabled())) throw new Error('Next enabled before every slider was rated');
-    for (const s of sliders) {
+    let rows = sliders;
+    if (trials === 1 && !draftChecked) {
+      // Reload in the middle of a screen: the slider already moved keeps its position.
+      const first = sliders[0];
+      const h = await first.getAttribute('data-handle');
+      await first.evaluate((el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', { bubbles: true })); }, cfg.scores[h]);
+      await page.reload();
+      await page.waitForSelector('body[data-state="ready"]');
+      const again = page.locator(`input[data-handle="${h}"]`);
+      draftChecked = { restored: Number(await again.inputValue()), expected: cfg.scores[h] };
+      rows = await page.locator('input[type=range][data-handle]').all();
+    }
+    for (const s of rows) {
       const handle = await s.getAttribute('data-handle');
       const score = cfg.scores[handle];
       if (score === undefined) throw new Error('slider with an unknown handle ' + handle);
@@ -78,7 +91,7 @@ try {
     const hay = served.join('\n') + html;
     if (hay.toLowerCase().includes(f.toLowerCase())) problems.push('the page reveals "' + f + '"');
   }
-  console.log(JSON.stringify({ trials, progress, audioRequests, problems, finished: await page.textContent('#finished h2') }));
+  console.log(JSON.stringify({ trials, draft: draftChecked, progress, audioRequests, problems, finished: await page.textContent('#finished h2') }));
 } catch (e) {
   console.log(JSON.stringify({ error: String(e && e.stack || e), problems }));
   process.exitCode = 1;

@@ -148,6 +148,12 @@ function button(text, slot, testid) {
   return b;
 }
 
+// Slider positions of an unfinished MUSHRA screen survive a reload (kept in this browser
+// until the screen is saved on the server).
+function draftKey(t) { return 'ferry-draft:' + app.listener + ':' + t.token; }
+function saveDraft(t) { try { localStorage.setItem(draftKey(t), JSON.stringify(Object.fromEntries(app.scores))); } catch (e) { /* storage full or off */ } }
+function loadDraft(t) { try { return JSON.parse(localStorage.getItem(draftKey(t)) || '{}') || {}; } catch (e) { return {}; } }
+
 function updateNext() {
   const t = app.trials[app.index];
   $('#next').disabled = !t.stimuli.every((h) => app.scores.has(h));
@@ -194,8 +200,11 @@ async function showTrial() {
         row.classList.remove('untouched');
         app.scores.set(h, Number(slider.value));
         out.textContent = slider.value;
+        saveDraft(t);
         updateNext();
       };
+      const draft = loadDraft(t)[h];
+      if (typeof draft === 'number') { slider.value = draft; touch(); }
       ['input', 'change'].forEach((ev) => slider.addEventListener(ev, touch));
       slider.addEventListener('pointerdown', () => { app.player.play(i); });
       slider.addEventListener('pointerup', touch);
@@ -265,6 +274,7 @@ async function submit() {
   }
   if (res.status === 200 || res.status === 409) {
     app.player.stop();
+    localStorage.removeItem(draftKey(t));
     t.done = true;
     app.index = app.trials.findIndex((x) => !x.done);
     if (app.index < 0) app.index = app.trials.length;
