@@ -6,7 +6,9 @@ mod data;
 mod devices;
 mod g2p_eval;
 mod g2p_train;
+mod compare;
 mod eval;
+mod listen;
 mod mel;
 mod phonemize;
 mod resynth;
@@ -88,6 +90,10 @@ pub enum Command {
     G2pTrain(g2p_train::G2pTrainArgs),
     /// Show the normalised words, phonemes (with their source) and token ids of a text.
     Phonemize(phonemize::PhonemizeArgs),
+    /// Build a blinded listening study: every sentence through every vocoder, anchors, loudness matching.
+    Compare(compare::CompareArgs),
+    /// Serve a listening study (MUSHRA, A/B, MOS) to browsers; `listen report` scores it.
+    Listen(listen::ListenArgs),
     /// Train a model (acoustic or a vocoder) on a dataset in LJSpeech layout.
     Train(train::TrainArgs),
     /// Check a dataset (LJSpeech layout) and build its feature cache.
@@ -160,6 +166,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::G2pEval(a) => g2p_eval::run(&cli.global, a),
         Command::G2pTrain(a) => g2p_train::run(&cli.global, a),
         Command::Phonemize(a) => phonemize::run(&cli.global, a),
+        Command::Compare(a) => compare::run(&cli.global, a),
+        Command::Listen(a) => listen::run(&cli.global, a),
         Command::Train(a) => train::run(&cli.global, a),
         Command::Data(a) => data::run(&cli.global, a),
         Command::Export(a) => train::run_export(&cli.global, a),

@@ -4,7 +4,7 @@
 //! Stimulus ids are random and say nothing about the condition; the manifest is never
 //! served to listeners. `secret` seeds every per-listener randomisation and blinding handle.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 use serde::{Deserialize, Serialize};
 
@@ -173,11 +173,6 @@ impl Study {
     /// The key of the reference condition, if the study has one.
     pub fn reference_key(&self) -> Option<&str> {
         self.conditions.iter().find(|c| c.kind == ConditionKind::Reference).map(|c| c.key.as_str())
-    }
-
-    /// Absolute path of a file named relative to the study directory.
-    pub fn path(dir: &Path, rel: &str) -> PathBuf {
-        dir.join(rel)
     }
 }
 

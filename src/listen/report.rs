@@ -235,6 +235,7 @@ impl Report {
             }
             md += "\n";
         }
+        md += &stimuli_md(study);
         md
     }
 
@@ -260,6 +261,34 @@ impl Report {
         }
         Ok(())
     }
+}
+
+/// The unblinded key: every stimulus with its audio, spectrogram and loudness gain.
+fn stimuli_md(study: &Study) -> String {
+    let mut md = String::from("## Stimuli (unblinded)\n\nAudio and spectrogram of every sentence × condition; gain is what loudness matching applied.\n\n| Sentence |");
+    for c in &study.conditions {
+        md += &format!(" {} |", c.key);
+    }
+    md += "\n|---|";
+    md += &"---|".repeat(study.conditions.len());
+    md += "\n";
+    for s in &study.sentences {
+        md += &format!("| {} |", s.id);
+        for c in &study.conditions {
+            md += &match study.stimulus_for(s.index, &c.key) {
+                Some(st) => format!(" [wav](../{}) [png](../{}) {:+.1} dB |", st.file, st.image, st.gain_db),
+                None => " – |".to_string(),
+            };
+        }
+        md += "\n";
+    }
+    if !study.notes.is_empty() {
+        md += "\nNotes from `ferry compare`:\n\n";
+        for n in &study.notes {
+            md += &format!("- {n}\n");
+        }
+    }
+    md
 }
 
 fn section_md(sec: &ScoreSection) -> String {

@@ -168,10 +168,16 @@ fn handle_connection(state: &State, mut stream: TcpStream) {
     };
     let _ = resp.write_to(&mut stream);
     let _ = stream.shutdown(std::net::Shutdown::Write);
-    // Drain what the client may still send so the close does not reset the reply.
+    // Drain what the client may still send so the close does not reset the reply (bounded
+    // in bytes and time, so a client that keeps sending cannot hold a worker).
     let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(200)));
-    let mut sink = [0u8; 1024];
-    while matches!(std::io::Read::read(&mut stream, &mut sink), Ok(n) if n > 0) {}
+    let (mut sink, mut drained, start) = ([0u8; 4096], 0usize, std::time::Instant::now());
+    while drained < http::MAX_BODY && start.elapsed() < std::time::Duration::from_secs(1) {
+        match std::io::Read::read(&mut stream, &mut sink) {
+            Ok(n) if n > 0 => drained += n,
+            _ => break,
+        }
+    }
 }
 
 fn route(state: &State, req: &Request) -> Response {

@@ -120,7 +120,7 @@ class Player {
     this.current = -1;
     this.onchange();
   }
-  stop() { this.offset = this.playing ? this.loopStart : 0; this.halt(); this.offset = this.loopStart; }
+  stop() { this.halt(); this.offset = this.loopStart; }
   setLoop(on, start, end) {
     this.loop = on;
     this.loopStart = Math.min(start, end - 0.05);
@@ -147,6 +147,12 @@ function button(text, slot, testid) {
   b.addEventListener('click', () => app.player.play(slot));
   return b;
 }
+
+// Slider positions of an unfinished MUSHRA screen survive a reload (kept in this browser
+// until the screen is saved on the server).
+function draftKey(t) { return 'ferry-draft:' + app.listener + ':' + t.token; }
+function saveDraft(t) { try { localStorage.setItem(draftKey(t), JSON.stringify(Object.fromEntries(app.scores))); } catch (e) { /* storage full or off */ } }
+function loadDraft(t) { try { return JSON.parse(localStorage.getItem(draftKey(t)) || '{}') || {}; } catch (e) { return {}; } }
 
 function updateNext() {
   const t = app.trials[app.index];
@@ -186,6 +192,7 @@ async function showTrial() {
       const slider = document.createElement('input');
       Object.assign(slider, { type: 'range', min: 0, max: 100, step: 1, value: 0 });
       slider.setAttribute('data-testid', 'slider-' + i);
+      slider.dataset.handle = h;
       slider.setAttribute('aria-label', 'Rating of ' + LETTERS[i]);
       const out = document.createElement('output');
       out.textContent = '–';
@@ -193,8 +200,11 @@ async function showTrial() {
         row.classList.remove('untouched');
         app.scores.set(h, Number(slider.value));
         out.textContent = slider.value;
+        saveDraft(t);
         updateNext();
       };
+      const draft = loadDraft(t)[h];
+      if (typeof draft === 'number') { slider.value = draft; touch(); }
       ['input', 'change'].forEach((ev) => slider.addEventListener(ev, touch));
       slider.addEventListener('pointerdown', () => { app.player.play(i); });
       slider.addEventListener('pointerup', touch);
@@ -264,6 +274,7 @@ async function submit() {
   }
   if (res.status === 200 || res.status === 409) {
     app.player.stop();
+    localStorage.removeItem(draftKey(t));
     t.done = true;
     app.index = app.trials.findIndex((x) => !x.done);
     if (app.index < 0) app.index = app.trials.length;

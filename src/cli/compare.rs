@@ -1,0 +1,212 @@
+//! `ferry compare`: build a blinded listening study (stimuli, anchors, loudness matching,
+//! spectrograms, manifest) to serve with `ferry listen`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{optional_voice, pick_device, GlobalArgs};
+use crate::audio::MelConfig;
+use crate::error::{Error, Result};
+use crate::listen::anchor::{LOW_ANCHOR_HZ, MID_ANCHOR_HZ};
+use crate::listen::manifest::read_sentences;
+use crate::listen::render::{Anchor, CopySynthesis, Reference, Render};
+use crate::listen::study::{self, BuildOptions, SourceDirs};
+use crate::vocoder::{self, griffin_lim::GriffinLim, Family, VocodeOptions};
+
+const AFTER_HELP: &str = "\
+Examples:
+  ferry compare -f sentences.txt --reference teacher/ --voice joe -o study/
+  ferry compare -f sentences.txt --reference teacher/ --families gan,diffusion --steps 6 50 -o study/
+  ferry listen study/                       then open http://127.0.0.1:8000/
+
+Recordings are found as DIR/<id>.wav (the id of an `id|text` line) or DIR/<n>.wav (n = the
+sentence's line number among non-empty lines, from 1). Every stimulus of a sentence is cut to
+the same length and brought to one loudness (ITU-R BS.1770-4, default -23 LUFS).";
+
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct CompareArgs {
+    /// Sentences, one per line (or `id|text` lines, LJSpeech style).
+    #[arg(short = 'f', long = "file")]
+    pub sentences: PathBuf,
+    /// Output study directory (refuses to replace an existing study without --force).
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// Voice whose vocoders and mel definition to use. Default: joe if installed, else the
+    /// standard 22 050 Hz mel with Griffin-Lim only.
+    #[arg(long)]
+    pub voice: Option<String>,
+    /// Vocoder families: `all` (those the voice has; others are skipped with a note), or a
+    /// comma-separated list (ar,gan,vae,flow,diffusion) that must all be available.
+    /// Griffin-Lim is always included.
+    #[arg(long, default_value = "all")]
+    pub families: String,
+    /// Reference recordings of the sentences: played as the (hidden) reference, low-passed
+    /// into the anchors, and vocoded for copy synthesis unless --resynth is given.
+    #[arg(long, value_name = "DIR")]
+    pub reference: Option<PathBuf>,
+    /// Recordings whose mels are vocoded (copy synthesis), if not the reference ones.
+    #[arg(long, value_name = "DIR")]
+    pub resynth: Option<PathBuf>,
+    /// diffusion: one condition per number of denoising steps (e.g. --steps 6 50).
+    #[arg(long, num_args = 1..)]
+    pub steps: Vec<usize>,
+    /// flow: standard deviation of the latent noise.
+    #[arg(long)]
+    pub sigma: Option<f64>,
+    /// flow: strength of the bias-removal denoiser.
+    #[arg(long)]
+    pub denoise: Option<f64>,
+    /// vae: sampling temperature.
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// griffin-lim: iterations.
+    #[arg(long)]
+    pub iterations: Option<usize>,
+    /// griffin-lim: momentum.
+    #[arg(long)]
+    pub momentum: Option<f64>,
+    /// Loudness every stimulus is matched to, in LUFS (lowered if a stimulus would clip).
+    #[arg(long, default_value_t = -23.0, allow_negative_numbers = true)]
+    pub lufs: f64,
+    /// Also add the 7 kHz low-passed mid anchor.
+    #[arg(long)]
+    pub mid_anchor: bool,
+    /// Title shown to listeners (say nothing about the systems).
+    #[arg(long, default_value = "Listening test")]
+    pub title: String,
+    /// Replace a study already in --out (its ratings are kept as a backup file).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Parses `--families`: `None` for all, else the named families.
+fn parse_families(s: &str) -> Result<Option<Vec<Family>>> {
+    if s.trim().eq_ignore_ascii_case("all") {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let f: Family = part.parse()?;
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::arg("--families is empty; give `all` or a list such as gan,diffusion"));
+    }
+    Ok(Some(out))
+}
+
+pub fn run(g: &GlobalArgs, a: CompareArgs) -> Result<()> {
+    let sentences = read_sentences(&a.sentences)?;
+    let named = parse_families(&a.families)?;
+    if !a.lufs.is_finite() || !(-70.0..=0.0).contains(&a.lufs) {
+        return Err(Error::arg(format!("--lufs {} is out of range; use a level between -70 and 0 (e.g. -23)", a.lufs)));
+    }
+    if a.reference.is_none() && a.resynth.is_none() {
+        return Err(Error::arg(
+            "nothing to render from: text-to-speech rendering needs the acoustic model (crate::synth), which this build does not have yet; pass --reference DIR with recordings of the sentences",
+        ));
+    }
+    for d in [&a.reference, &a.resynth].into_iter().flatten() {
+        if !d.is_dir() {
+            return Err(Error::arg(format!("{}: not a directory of WAV recordings", d.display())));
+        }
+    }
+    let voice = optional_voice(a.voice.as_deref())?;
+    let mel: MelConfig = voice.as_ref().map_or_else(MelConfig::default, |v| v.config.mel.clone());
+    let device = pick_device(g)?;
+    let opts = VocodeOptions {
+        seed: Some(g.seed),
+        steps: None,
+        sigma: a.sigma,
+        denoise: a.denoise,
+        temperature: a.temperature,
+        fold_target: None,
+        fold_overlap: None,
+        iterations: a.iterations,
+        momentum: a.momentum,
+    };
+
+    let mut notes = Vec::new();
+    let mut renders: Vec<Box<dyn Render>> = Vec::new();
+    if a.reference.is_some() {
+        renders.push(Box::new(Reference));
+        renders.push(Box::new(Anchor { cutoff: LOW_ANCHOR_HZ }));
+        if a.mid_anchor {
+            renders.push(Box::new(Anchor { cutoff: MID_ANCHOR_HZ }));
+        }
+    } else {
+        notes.push("no --reference: no reference or anchors (MUSHRA needs them; A/B and MOS work)".to_string());
+    }
+    renders.push(Box::new(CopySynthesis::new(Box::new(GriffinLim::new(&mel, device)?), opts.clone(), &mel, None)?));
+    if !a.steps.is_empty() && named.as_ref().is_some_and(|n| !n.contains(&Family::Diffusion)) {
+        eprintln!("ferry: note: --steps applies to the diffusion family, which --families leaves out");
+    }
+    let families: Vec<Family> = named.clone().unwrap_or_else(|| Family::NEURAL.to_vec()).into_iter().filter(|f| *f != Family::GriffinLim).collect();
+    for f in families {
+        let explicit = named.is_some();
+        let Some(v) = voice.as_ref() else {
+            let msg = format!("{f}: skipped, no voice (pass --voice NAME; see `ferry voices`)");
+            if explicit {
+                return Err(Error::arg(msg));
+            }
+            notes.push(msg);
+            continue;
+        };
+        let variants: Vec<Option<usize>> = if f == Family::Diffusion && !a.steps.is_empty() { a.steps.iter().map(|s| Some(*s)).collect() } else { vec![None] };
+        for steps in variants {
+            match vocoder::load(v, f, device) {
+                Ok(voc) => {
+                    let o = VocodeOptions { steps, ..opts.clone() };
+                    renders.push(Box::new(CopySynthesis::new(voc, o, &mel, steps.map(|s| format!("steps{s}")))?));
+                }
+                Err(e) if !explicit => {
+                    notes.push(format!("{f}: skipped ({e})"));
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    for n in &notes {
+        eprintln!("ferry: note: {n}");
+    }
+    let build = BuildOptions {
+        title: a.title.clone(),
+        voice: voice.as_ref().map(|v| v.name().to_string()),
+        mel,
+        target_lufs: a.lufs,
+        notes,
+        force: a.force,
+        progress: true,
+        seed: None,
+    };
+    let dirs = SourceDirs { reference: a.reference.clone(), resynth: a.resynth.clone() };
+    let study = study::build(&a.out, &sentences, &dirs, renders, &build)?;
+    eprintln!(
+        "ferry: wrote {} ({} sentences × {} conditions: {}; loudness {:.1} LUFS)",
+        a.out.join("study.json").display(),
+        study.sentences.len(),
+        study.conditions.len(),
+        study.conditions.iter().map(|c| c.key.as_str()).collect::<Vec<_>>().join(", "),
+        study.loudness.target_lufs
+    );
+    eprintln!("ferry: serve it with `ferry listen {}`", a.out.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_list() {
+        assert_eq!(parse_families("all").unwrap(), None);
+        assert_eq!(parse_families("gan, diffwave,gan").unwrap(), Some(vec![Family::Gan, Family::Diffusion]));
+        assert!(parse_families("wavenet").is_err());
+        assert!(parse_families(",").is_err());
+    }
+}
