@@ -1,7 +1,12 @@
 //! Benchmarks. Timings are reported, never asserted on in tests. Real-time factor (RTF)
 //! = seconds of compute per second of audio; its inverse is "x real time".
 
+pub mod machine;
 pub mod mel;
+pub mod record;
+pub mod suite;
+pub mod teacher;
+pub mod vocoder;
 
 use std::time::Instant;
 

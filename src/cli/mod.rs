@@ -2,6 +2,7 @@
 //! calls the library; errors come back as [`crate::Error`] and are printed on one line.
 
 mod bench;
+mod bench_vocoder;
 mod eval;
 mod mel;
 mod resynth;
