@@ -6,6 +6,7 @@ mod bench_vocoder;
 mod eval;
 mod mel;
 mod resynth;
+mod train;
 mod voices;
 
 use clap::{Args, Parser, Subcommand};
@@ -74,6 +75,10 @@ pub enum Command {
     Voices(voices::VoicesArgs),
     /// Benchmarks (real-time factor, speed against reference implementations).
     Bench(bench::BenchArgs),
+    /// Train a model (acoustic or a vocoder) on a dataset in LJSpeech layout.
+    Train(train::TrainArgs),
+    /// Turn a training checkpoint into an fp16 entry of a voice pack.
+    Export(train::ExportArgs),
     /// Objective evaluation: WER, predicted MOS, mel/cepstral/F0 distances to references.
     Eval(eval::EvalArgs),
 }
@@ -136,6 +141,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Mel(a) => mel::run(&cli.global, a),
         Command::Voices(a) => voices::run(&cli.global, a),
         Command::Bench(a) => bench::run(&cli.global, a),
+        Command::Train(a) => train::run(&cli.global, a),
+        Command::Export(a) => train::run_export(&cli.global, a),
         Command::Eval(a) => eval::run(&cli.global, a),
     }
 }
