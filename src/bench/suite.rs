@@ -54,7 +54,7 @@ pub fn run(s: &Suite, mut progress: impl FnMut(&str)) -> Result<SuiteResult> {
                     device: s.device,
                     options: s.options.clone(),
                 };
-                match vocoder::run(&b) {
+                match run_isolated(&b) {
                     Ok(r) => records.push(r),
                     Err(e) => {
                         let key = format!("{family} {config}");
@@ -70,6 +70,43 @@ pub fn run(s: &Suite, mut progress: impl FnMut(&str)) -> Result<SuiteResult> {
         return Err(Error::External("no benchmark row could be measured (see the reasons above)".into()));
     }
     Ok(SuiteResult { records, skipped })
+}
+
+/// Runs one vocoder row in a fresh `ferry bench vocoder` process, so that its peak memory
+/// is its own (libtorch keeps what earlier rows allocated resident in this process).
+fn run_isolated(b: &VocoderBench) -> Result<BenchRecord> {
+    let exe = std::env::current_exe().map_err(|e| Error::External(format!("cannot find the ferry executable: {e}")))?;
+    let dir = std::env::temp_dir().join(format!("ferry-bench-row-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let device = match b.device {
+        Device::Cuda(n) => format!("cuda:{n}"),
+        _ => "cpu".into(),
+    };
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["bench", "vocoder", "--family", b.family.key(), "--config", &b.config, "--device", &device])
+        .args(["--seconds", &b.seconds.to_string(), "--batch", &b.batch.to_string(), "--runs", &b.runs.to_string()])
+        .args(["--thread-counts", &b.threads.to_string(), "--seed", &b.options.seed.unwrap_or(0).to_string()])
+        .arg("--results")
+        .arg(&dir);
+    if let Some(n) = b.options.steps {
+        cmd.args(["--steps", &n.to_string()]);
+    }
+    let out = cmd.output().map_err(|e| Error::External(format!("cannot run ferry bench vocoder: {e}")))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("(no output)");
+        return Err(Error::External(last.trim_start_matches("ferry: error: ").to_string()));
+    }
+    let file = std::fs::read_dir(&dir)
+        .map_err(|e| Error::io(&dir, e))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .ok_or_else(|| Error::External("ferry bench vocoder wrote no record".into()))?;
+    let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut recs: Vec<BenchRecord> = serde_json::from_str(&text)?;
+    recs.pop().ok_or_else(|| Error::External("ferry bench vocoder wrote no record".into()))
 }
 
 /// Appends the records to `results_dir/<date>-<machine>.json`; returns that path.
@@ -105,9 +142,9 @@ pub fn readme(result: &SuiteResult, command: &str, results_file: &Path) -> Strin
          - **first audio**: vocoder rows, the time to vocode the first second of mel on its own (what a\n\
          \x20 player that vocodes in chunks waits); teacher row, the time until Piper yields its first\n\
          \x20 sentence.\n\
-         - **peak MiB**: peak resident memory of the process during the timed calls on CPU (VmHWM, reset\n\
-         \x20 before them), GPU memory the process holds after them on CUDA (nvidia-smi); the teacher's is\n\
-         \x20 its Python process's peak.\n",
+         - **peak MiB**: each row runs in its own process; peak resident memory during the timed calls on\n\
+         \x20 CPU (VmHWM, reset before them; libtorch and the model included), GPU memory the process holds\n\
+         \x20 after them on CUDA (nvidia-smi); the teacher's is its Python process's VmHWM.\n",
     );
     if !result.skipped.is_empty() {
         s.push_str("\nNot measured in this run:\n");

@@ -84,7 +84,10 @@ pub fn run(b: &VocoderBench) -> Result<BenchRecord> {
         kind: "vocoder".into(),
         family: b.family.key().into(),
         model: voc.model_name().into(),
-        config: b.config.clone(),
+        config: match (b.family, b.options.steps) {
+            (Family::Diffusion, Some(n)) => format!("{} ({n} steps)", b.config),
+            _ => b.config.clone(),
+        },
         date,
         revision: super::git_revision(),
         machine: machine::hostname(),
