@@ -4,6 +4,12 @@
 pub mod acoustic;
 pub mod mel;
 pub mod text;
+pub mod machine;
+pub mod mel;
+pub mod record;
+pub mod suite;
+pub mod teacher;
+pub mod vocoder;
 
 use std::time::Instant;
 

@@ -46,6 +46,12 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// One vocoder (random weights of a preset): RTF at batch 1 and batched, time to first
+    /// audio, peak memory; appends the records to bench/results/.
+    Vocoder(crate::cli::bench_vocoder::VocoderBenchArgs),
+    /// Every family and preset this build can run plus the teacher (Piper) in one run;
+    /// appends to bench/results/ and rewrites bench/README.md.
+    All(crate::cli::bench_vocoder::AllBenchArgs),
 }
 
 pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
@@ -67,6 +73,8 @@ pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
             }
             Ok(())
         }
+        BenchWhat::Vocoder(v) => super::bench_vocoder::run_vocoder(g, v),
+        BenchWhat::All(v) => super::bench_vocoder::run_all(g, v),
         BenchWhat::Mel { seconds, runs, no_librosa } => {
             let r = crate::bench::mel::run(seconds, runs, !no_librosa)?;
             println!("mel of {:.0} s of 22 050 Hz audio (best of {runs}, revision {})", r.seconds_of_audio, crate::bench::git_revision());

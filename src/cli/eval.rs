@@ -9,7 +9,7 @@ use clap::Args;
 use super::{optional_voice, pick_device, GlobalArgs};
 use crate::error::{Error, Result};
 use crate::eval::corpus;
-use crate::eval::run::{evaluate, EvalPlan, JudgeChoice, PitchTracker};
+use crate::eval::run::{evaluate, track_f0, EvalPlan, JudgeChoice};
 use crate::vocoder::{Family, VocodeOptions};
 use crate::voice::Voice;
 
@@ -90,7 +90,7 @@ pub fn run(g: &GlobalArgs, a: EvalArgs) -> Result<()> {
         device,
         options: VocodeOptions { seed: Some(g.seed), ..Default::default() },
         judges: JudgeChoice { asr: !a.no_asr, mos: !a.no_mos },
-        pitch: pitch_tracker(),
+        pitch: Ok(track_f0),
         progress: true,
     };
     let report = evaluate(&plan)?;

@@ -7,6 +7,7 @@ mod devices;
 mod g2p_eval;
 mod g2p_train;
 mod compare;
+mod bench_vocoder;
 mod eval;
 mod listen;
 mod mel;

@@ -4,6 +4,8 @@
 //! path from [`super::dtw`] applied with [`pair_by_path`]).
 //!
 //! - F0 RMSE in Hz and in cents (1200·log2(f/f_ref)) over the frames voiced in *both*;
+//! - gross pitch error: the fraction of those frames more than 20 % off (octave jumps and
+//!   tracker failures, which dominate an RMSE);
 //! - voiced/unvoiced error: the fraction of all frames whose voicing decisions differ.
 
 use serde::Serialize;
@@ -15,6 +17,8 @@ pub struct F0Errors {
     pub rmse_hz: Option<f64>,
     /// RMSE in cents over the same frames.
     pub rmse_cents: Option<f64>,
+    /// Fraction of the frames voiced in both whose F0 is more than 20 % off.
+    pub gross_error: Option<f64>,
     /// Fraction of frames whose voiced/unvoiced decision differs.
     pub vuv_error: f64,
     /// Frames voiced in both.
@@ -34,9 +38,13 @@ pub struct F0Accumulator {
     sq_hz: f64,
     sq_cents: f64,
     voiced_both: usize,
+    gross: usize,
     vuv_mismatch: usize,
     frames: usize,
 }
+
+/// Relative deviation above which a frame counts as a gross pitch error.
+pub const GROSS_ERROR_RATIO: f64 = 0.2;
 
 impl F0Accumulator {
     /// Adds frame-paired F0 arrays (the shorter length is used).
@@ -49,6 +57,7 @@ impl F0Accumulator {
                     self.sq_hz += (h - r).powi(2);
                     self.sq_cents += (1200.0 * (h / r).log2()).powi(2);
                     self.voiced_both += 1;
+                    self.gross += usize::from((h / r - 1.0).abs() > GROSS_ERROR_RATIO);
                 }
                 (a, b) if a != b => self.vuv_mismatch += 1,
                 _ => {}
@@ -61,6 +70,7 @@ impl F0Accumulator {
         self.sq_hz += o.sq_hz;
         self.sq_cents += o.sq_cents;
         self.voiced_both += o.voiced_both;
+        self.gross += o.gross;
         self.vuv_mismatch += o.vuv_mismatch;
         self.frames += o.frames;
     }
@@ -70,6 +80,7 @@ impl F0Accumulator {
         F0Errors {
             rmse_hz: (self.voiced_both > 0).then(|| (self.sq_hz / v).sqrt()),
             rmse_cents: (self.voiced_both > 0).then(|| (self.sq_cents / v).sqrt()),
+            gross_error: (self.voiced_both > 0).then(|| self.gross as f64 / v),
             vuv_error: if self.frames == 0 { 0.0 } else { self.vuv_mismatch as f64 / self.frames as f64 },
             voiced_both: self.voiced_both,
             frames: self.frames,
@@ -115,6 +126,9 @@ mod tests {
         let glide: Vec<f32> = (0..10).map(|i| 100.0 + 10.0 * i as f32).collect();
         let e = f0_errors(&glide, &[150.0; 10]);
         assert!((e.rmse_hz.unwrap() - 850f64.sqrt()).abs() < 1e-9);
+        // 150 Hz is more than 20 % off the reference at 100, 110, 120 and 190 Hz
+        // (|150/r − 1| = 0.5, 0.36, 0.25, 0.21) → 4 of 10 frames.
+        assert!((e.gross_error.unwrap() - 0.4).abs() < 1e-12);
     }
 
     #[test]
@@ -128,7 +142,7 @@ mod tests {
         assert!((e.vuv_error - 0.5).abs() < 1e-12);
         // Nothing voiced in both: no RMSE rather than a made-up number.
         let e = f0_errors(&[0.0, 100.0], &[100.0, -1.0]);
-        assert_eq!((e.rmse_hz, e.rmse_cents, e.vuv_error), (None, None, 1.0));
+        assert_eq!((e.rmse_hz, e.rmse_cents, e.gross_error, e.vuv_error), (None, None, None, 1.0));
     }
 
     #[test]

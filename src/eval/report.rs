@@ -63,6 +63,8 @@ pub struct SystemScores {
     pub mcd_db: Option<f64>,
     pub f0_rmse_hz: Option<f64>,
     pub f0_rmse_cents: Option<f64>,
+    /// Fraction of frames voiced in both more than 20 % off in F0.
+    pub f0_gross_error: Option<f64>,
     /// Fraction of frames with a different voiced/unvoiced decision.
     pub vuv_error: Option<f64>,
     /// Seconds of vocoder compute per second of audio in this run (judges excluded).
@@ -84,6 +86,7 @@ impl SystemScores {
             mcd_db: None,
             f0_rmse_hz: None,
             f0_rmse_cents: None,
+            f0_gross_error: None,
             vuv_error: None,
             rtf: None,
             unavailable: BTreeMap::new(),
@@ -132,7 +135,7 @@ impl Report {
             asr_model,
             mos_model,
             wer_target: wer_target.into(),
-            mcd: format!("c1..c{} of the orthonormal DCT of the log-mel, DTW-paired unless on one time axis", super::mcd::DEFAULT_ORDER),
+            mcd: format!("c1..c{} of the log-mel's DCT cepstrum, DTW-paired unless on one time axis", super::mcd::DEFAULT_ORDER),
             systems,
             utterances,
             notes,
@@ -147,12 +150,12 @@ impl Report {
             self.voice,
             if self.mode == "resynth" { "copy synthesis" } else { "text to speech" }
         ));
-        s.push_str("| system | model | n | WER % ↓ | MOS ↑ | mel L1 ↓ | MCD dB ↓ | F0 RMSE Hz ↓ | F0 RMSE cents ↓ | V/UV err % ↓ | RTF ↓ |\n");
-        s.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        s.push_str("| system | model | n | WER % ↓ | MOS ↑ | mel L1 ↓ | MCD dB ↓ | F0 RMSE Hz ↓ | F0 RMSE cents ↓ | F0 GPE % ↓ | V/UV err % ↓ | RTF ↓ |\n");
+        s.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for r in &self.systems {
             let f = |v: Option<f64>, scale: f64, digits: usize| v.map_or("n/a".to_string(), |v| format!("{:.*}", digits, v * scale));
             s.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 r.system,
                 r.model,
                 r.utterances,
@@ -162,6 +165,7 @@ impl Report {
                 f(r.mcd_db, 1.0, 2),
                 f(r.f0_rmse_hz, 1.0, 1),
                 f(r.f0_rmse_cents, 1.0, 0),
+                f(r.f0_gross_error, 100.0, 1),
                 f(r.vuv_error, 100.0, 1),
                 f(r.rtf, 1.0, 3),
             ));

@@ -18,13 +18,20 @@ use super::judges::{self, Judged};
 use super::report::{Report, SystemScores, UtteranceScores};
 use super::wer::{word_errors, WordErrors};
 use super::{dtw, mcd, mel_l1};
-use crate::audio::{self, Audio, Mel, MelExtractor, SampleFormat};
+use crate::audio::pitch::{PitchConfig, PitchTracker};
+use crate::audio::{self, Audio, Mel, MelConfig, MelExtractor, SampleFormat};
 use crate::error::{Error, Result};
 use crate::vocoder::{self, Family, VocodeOptions, Vocoder};
 use crate::voice::Voice;
 
-/// A pitch tracker: samples, sample rate, hop → one F0 value (Hz, 0 = unvoiced) per frame.
-pub type PitchTracker = fn(&[f32], u32, usize) -> Result<Vec<f32>>;
+/// A pitch tracker: samples at the mel's rate → one F0 value per mel frame (Hz, 0 = unvoiced).
+pub type PitchFn = fn(&[f32], &MelConfig) -> Result<Vec<f32>>;
+
+/// The default tracker: [`crate::audio::pitch`] (YIN with pYIN-style Viterbi smoothing) on
+/// the voice's mel framing.
+pub fn track_f0(samples: &[f32], mel: &MelConfig) -> Result<Vec<f32>> {
+    Ok(PitchTracker::new(&PitchConfig::for_mel(mel))?.track(samples).f0)
+}
 
 /// Which judges to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +52,7 @@ pub struct EvalPlan<'a> {
     pub options: VocodeOptions,
     pub judges: JudgeChoice,
     /// The F0 tracker, or why there is none (the F0 columns then say so).
-    pub pitch: std::result::Result<PitchTracker, String>,
+    pub pitch: std::result::Result<PitchFn, String>,
     /// Progress on stderr.
     pub progress: bool,
 }
@@ -181,7 +188,7 @@ fn load_reference(path: &Path, id: &str, plan: &EvalPlan, extractor: &MelExtract
         return Err(Error::audio(path, format!("shorter than one hop ({} samples); remove it from the reference set", extractor.config().hop_size)));
     }
     let f0 = match &plan.pitch {
-        Ok(track) => Some(track(&a.samples, rate, extractor.config().hop_size)?),
+        Ok(track) => Some(track(&a.samples, extractor.config())?),
         Err(_) => None,
     };
     // The judges hear the reference at the voice's rate, as the vocoders' output.
@@ -197,7 +204,7 @@ fn score_against_reference(
     r: &Reference,
     out: &Audio,
     extractor: &MelExtractor,
-    pitch: &std::result::Result<PitchTracker, String>,
+    pitch: &std::result::Result<PitchFn, String>,
     same_axis: bool,
 ) -> Result<()> {
     let mel = extractor.compute(&out.samples);
@@ -206,7 +213,7 @@ fn score_against_reference(
     let (cr, ch) = (mcd::mel_cepstra(&r.mel, order), mcd::mel_cepstra(&mel, order));
     u.mcd_db = mcd::mcd_cepstra(&cr, &ch, order).map(|m| m.db);
     if let (Ok(track), Some(f0_ref)) = (pitch, &r.f0) {
-        let f0_hyp = track(&out.samples, out.sample_rate, extractor.config().hop_size)?;
+        let f0_hyp = track(&out.samples, extractor.config())?;
         let (a, b) = if same_axis {
             (f0_ref.clone(), f0_hyp)
         } else {
@@ -290,6 +297,7 @@ fn aggregate(
             let e = acc.errors();
             s.f0_rmse_hz = e.rmse_hz;
             s.f0_rmse_cents = e.rmse_cents;
+            s.f0_gross_error = e.gross_error;
             s.vuv_error = Some(e.vuv_error);
             if e.rmse_hz.is_none() {
                 unavailable.insert("f0_rmse".into(), "no frame voiced in both".into());
