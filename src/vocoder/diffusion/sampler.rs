@@ -9,12 +9,13 @@
 //! activation through main memory.
 
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use tch::{Device, Kind, Tensor};
+use rand::SeedableRng;
+use tch::{Kind, Tensor};
 
 use super::model::DiffWave;
 use super::schedule::{reverse_coefficients, SamplingPlan};
 use crate::nn::dilated_stream::{self, SkipShape, Window, WindowLayer};
+pub use crate::nn::noise::gaussian;
 
 /// Time steps per streamed block (measured on a 2-core EPYC: 2048-8192 are equally good).
 pub const DEFAULT_BLOCK: i64 = 4096;
@@ -30,23 +31,6 @@ pub enum Conditioner {
     Cached(Tensor),
     /// Too large to keep: the upsampled mel `[B, n_mels, T]`, projected per block.
     PerBlock(Tensor),
-}
-
-/// Standard normal noise `[dims]` from a seeded generator (Box-Muller), identical on every
-/// device for a given seed.
-pub fn gaussian(rng: &mut StdRng, dims: &[i64], device: Device) -> Tensor {
-    let n: i64 = dims.iter().product();
-    let mut v = Vec::with_capacity(n as usize);
-    while (v.len() as i64) < n {
-        let u1: f64 = 1.0 - rng.gen::<f64>(); // (0, 1]
-        let u2: f64 = rng.gen();
-        let r = (-2.0 * u1.ln()).sqrt();
-        let th = 2.0 * std::f64::consts::PI * u2;
-        v.push((r * th.cos()) as f32);
-        v.push((r * th.sin()) as f32);
-    }
-    v.truncate(n as usize);
-    Tensor::from_slice(&v).view(dims).to_device(device)
 }
 
 /// The weights of one residual layer, arranged for inference.
