@@ -63,8 +63,10 @@ pub struct ExportArgs {
 }
 
 /// The training task of a model name.
-fn task_for(model: &str, _setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
+fn task_for(model: &str, setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
     match model.to_ascii_lowercase().as_str() {
+        "diffusion" | "diffwave" => crate::vocoder::diffusion::train::train_task(setup),
+        "flow" | "waveglow" => crate::vocoder::flow::train::train_task(setup),
         other => Err(Error::arg(format!(
             "cannot train '{other}' in this build; models: acoustic, gan (hifigan), vae, flow (waveglow), diffusion (diffwave), ar (wavernn)"
         ))),

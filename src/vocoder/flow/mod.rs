@@ -13,6 +13,7 @@ pub mod config;
 pub mod denoiser;
 pub mod infer;
 pub mod model;
+pub mod train;
 
 use std::sync::Mutex;
 
