@@ -27,8 +27,8 @@ pub const COND_CACHE_BYTES: i64 = 4 << 30;
 /// Every layer's mel conditioner for one utterance.
 #[derive(Debug)]
 pub enum Conditioner {
-    /// Computed once: `[B, L·2C, T]`.
-    Cached(Tensor),
+    /// Computed once: one `[B, 2C, T]` per layer.
+    Cached(Vec<Tensor>),
     /// Too large to keep: the upsampled mel `[B, n_mels, T]`, projected per block.
     PerBlock(Tensor),
 }
@@ -125,7 +125,12 @@ impl Sampler {
         let size = mel_up.size();
         let bytes = size[0] * size[2] * self.cond_w.size()[0] * mel_up.kind().elt_size_in_bytes() as i64;
         if bytes <= COND_CACHE_BYTES {
-            Conditioner::Cached(mel_up.conv1d(&self.cond_w, Some(&self.cond_b), [1], [0], [1], 1))
+            // Layer by layer, so the peak is the cache plus one layer's output.
+            let c2 = 2 * self.channels;
+            let per_layer = (0..self.layers.len() as i64)
+                .map(|i| mel_up.conv1d(&self.cond_w.narrow(0, i * c2, c2), Some(&self.cond_b.narrow(0, i * c2, c2)), [1], [0], [1], 1))
+                .collect();
+            Conditioner::Cached(per_layer)
         } else {
             Conditioner::PerBlock(mel_up.shallow_clone())
         }
@@ -147,7 +152,7 @@ impl Sampler {
                 w,
                 step: proj.narrow(1, i as i64 * c, c).unsqueeze(-1),
                 cond: match cond {
-                    Conditioner::Cached(all) => LayerCond::Cached(all.narrow(1, i as i64 * 2 * c, 2 * c)),
+                    Conditioner::Cached(all) => LayerCond::Cached(all[i].shallow_clone()),
                     Conditioner::PerBlock(mel_up) => LayerCond::PerBlock {
                         mel_up: mel_up.shallow_clone(),
                         w: self.cond_w.narrow(0, i as i64 * 2 * c, 2 * c),

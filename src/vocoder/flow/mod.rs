@@ -112,8 +112,8 @@ impl WaveGlowVocoder {
         let mut rng = StdRng::seed_from_u64(seed);
         let rem = cfg.remaining_channels() as i64;
         let mut parts = vec![gaussian(&mut rng, &[batch, rem, groups], self.device())];
-        for k in (1..cfg.n_flows).rev().filter(|k| k % cfg.n_early_every == 0) {
-            let _ = k;
+        let early_outputs = (1..cfg.n_flows).filter(|k| k % cfg.n_early_every == 0).count();
+        for _ in 0..early_outputs {
             parts.insert(0, gaussian(&mut rng, &[batch, cfg.n_early_size as i64, groups], self.device()));
         }
         Tensor::cat(&parts, 1) * sigma
