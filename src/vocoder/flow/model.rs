@@ -241,8 +241,9 @@ impl WaveGlow {
 /// `(Σ z² / 2σ² − Σ log s − Σ log|det W|) / (B · n_group · N)`.
 pub fn nll_loss(out: &FlowOutput, sigma: f64) -> Tensor {
     let z = &out.z;
-    let log_s: Tensor = out.log_s.iter().map(|s| s.sum(Kind::Float)).fold(Tensor::zeros([], (Kind::Float, z.device())), |a, b| a + b);
-    let log_det: Tensor = out.log_det_w.iter().fold(Tensor::zeros([], (Kind::Float, z.device())), |a, b| a + b);
-    let nll = (z * z).sum(Kind::Float) / (2.0 * sigma * sigma) - log_s - log_det;
+    let kind = at_least_f32(z.kind());
+    let log_s: Tensor = out.log_s.iter().map(|s| s.sum(kind)).fold(Tensor::zeros([], (kind, z.device())), |a, b| a + b);
+    let log_det: Tensor = out.log_det_w.iter().fold(Tensor::zeros([], (kind, z.device())), |a, b| a + b.to_kind(kind));
+    let nll = (z * z).sum(kind) / (2.0 * sigma * sigma) - log_s - log_det;
     nll / z.numel() as f64
 }
