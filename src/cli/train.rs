@@ -67,6 +67,8 @@ fn task_for(model: &str, setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
     match model.to_ascii_lowercase().as_str() {
         "gan" | "hifigan" | "hifi-gan" => crate::vocoder::gan::train::train_task(setup),
         "vae" | "cvae" => crate::vocoder::vae::train::train_task(setup),
+        "diffusion" | "diffwave" => crate::vocoder::diffusion::train::train_task(setup),
+        "flow" | "waveglow" => crate::vocoder::flow::train::train_task(setup),
         other => Err(Error::arg(format!(
             "cannot train '{other}' in this build; models: acoustic, gan (hifigan), vae, flow (waveglow), diffusion (diffwave), ar (wavernn)"
         ))),

@@ -10,6 +10,7 @@ pub mod flow;
 pub mod gan;
 pub mod griffin_lim;
 pub mod stream;
+pub mod segments;
 pub mod vae;
 
 use std::fmt;

@@ -13,6 +13,7 @@ pub mod config;
 pub mod model;
 pub mod sampler;
 pub mod schedule;
+pub mod train;
 
 use tch::{nn::VarStore, Device, Kind, Tensor};
 

@@ -9,12 +9,13 @@
 //! activation through main memory.
 
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use tch::{Device, Kind, Tensor};
+use rand::SeedableRng;
+use tch::{Kind, Tensor};
 
 use super::model::DiffWave;
 use super::schedule::{reverse_coefficients, SamplingPlan};
 use crate::nn::dilated_stream::{self, SkipShape, Window, WindowLayer};
+pub use crate::nn::noise::gaussian;
 
 /// Time steps per streamed block (measured on a 2-core EPYC: 2048-8192 are equally good).
 pub const DEFAULT_BLOCK: i64 = 4096;
@@ -26,27 +27,10 @@ pub const COND_CACHE_BYTES: i64 = 4 << 30;
 /// Every layer's mel conditioner for one utterance.
 #[derive(Debug)]
 pub enum Conditioner {
-    /// Computed once: `[B, L·2C, T]`.
-    Cached(Tensor),
+    /// Computed once: one `[B, 2C, T]` per layer.
+    Cached(Vec<Tensor>),
     /// Too large to keep: the upsampled mel `[B, n_mels, T]`, projected per block.
     PerBlock(Tensor),
-}
-
-/// Standard normal noise `[dims]` from a seeded generator (Box-Muller), identical on every
-/// device for a given seed.
-pub fn gaussian(rng: &mut StdRng, dims: &[i64], device: Device) -> Tensor {
-    let n: i64 = dims.iter().product();
-    let mut v = Vec::with_capacity(n as usize);
-    while (v.len() as i64) < n {
-        let u1: f64 = 1.0 - rng.gen::<f64>(); // (0, 1]
-        let u2: f64 = rng.gen();
-        let r = (-2.0 * u1.ln()).sqrt();
-        let th = 2.0 * std::f64::consts::PI * u2;
-        v.push((r * th.cos()) as f32);
-        v.push((r * th.sin()) as f32);
-    }
-    v.truncate(n as usize);
-    Tensor::from_slice(&v).view(dims).to_device(device)
 }
 
 /// The weights of one residual layer, arranged for inference.
@@ -141,7 +125,12 @@ impl Sampler {
         let size = mel_up.size();
         let bytes = size[0] * size[2] * self.cond_w.size()[0] * mel_up.kind().elt_size_in_bytes() as i64;
         if bytes <= COND_CACHE_BYTES {
-            Conditioner::Cached(mel_up.conv1d(&self.cond_w, Some(&self.cond_b), [1], [0], [1], 1))
+            // Layer by layer, so the peak is the cache plus one layer's output.
+            let c2 = 2 * self.channels;
+            let per_layer = (0..self.layers.len() as i64)
+                .map(|i| mel_up.conv1d(&self.cond_w.narrow(0, i * c2, c2), Some(&self.cond_b.narrow(0, i * c2, c2)), [1], [0], [1], 1))
+                .collect();
+            Conditioner::Cached(per_layer)
         } else {
             Conditioner::PerBlock(mel_up.shallow_clone())
         }
@@ -163,7 +152,7 @@ impl Sampler {
                 w,
                 step: proj.narrow(1, i as i64 * c, c).unsqueeze(-1),
                 cond: match cond {
-                    Conditioner::Cached(all) => LayerCond::Cached(all.narrow(1, i as i64 * 2 * c, 2 * c)),
+                    Conditioner::Cached(all) => LayerCond::Cached(all[i].shallow_clone()),
                     Conditioner::PerBlock(mel_up) => LayerCond::PerBlock {
                         mel_up: mel_up.shallow_clone(),
                         w: self.cond_w.narrow(0, i as i64 * 2 * c, 2 * c),

@@ -1,0 +1,110 @@
+//! Training WaveGlow by maximum likelihood (Prenger et al., ICASSP 2019, section 2.1):
+//! random audio segments with their mels, the NLL of [`super::model::nll_loss`] at the
+//! training σ (1.0 in the reference), Adam.
+
+use std::path::Path;
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use tch::{nn::VarStore, Device, Kind, Tensor};
+
+use super::config::{Config, DEFAULT_INFER_SIGMA};
+use super::infer::Inverse;
+use super::model::{nll_loss, WaveGlow};
+use crate::audio::{write_wav, Audio, SampleFormat};
+use crate::error::{Error, Result};
+use crate::nn::noise::gaussian;
+use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, TrainSetup, TrainTask};
+use crate::vocoder::segments::Segments;
+
+/// The likelihood training task.
+pub struct WaveGlowTask {
+    cfg: Config,
+    vs: VarStore,
+    model: WaveGlow,
+    opt: AdamW,
+    data: Segments,
+    device: Device,
+    batch_size: usize,
+}
+
+impl WaveGlowTask {
+    pub fn new(cfg: Config, data: Segments, device: Device, seed: u64, batch_size: Option<usize>) -> Result<Self> {
+        cfg.validate()?;
+        tch::manual_seed(seed as i64);
+        let vs = VarStore::new(device);
+        let model = WaveGlow::new(vs.root(), &cfg);
+        let opt = AdamW::new(&vs, AdamWConfig { lr: cfg.learning_rate, ..Default::default() });
+        let batch_size = batch_size.unwrap_or(cfg.batch_size).max(1);
+        Ok(Self { cfg, vs, model, opt, data, device, batch_size })
+    }
+
+    pub fn model(&self) -> &WaveGlow {
+        &self.model
+    }
+
+    /// Mel frames per training segment (`segment_length` rounded down to whole hops).
+    fn frames(&self) -> usize {
+        (self.cfg.segment_length / self.cfg.hop_length).max(1)
+    }
+
+    /// The NLL of a batch without updating anything.
+    pub fn nll(&self, audio: &Tensor, mel: &Tensor) -> f64 {
+        tch::no_grad(|| nll_loss(&self.model.forward(mel, audio), self.cfg.sigma)).double_value(&[])
+    }
+}
+
+/// `ferry train flow`: WaveGlow on `setup`'s dataset (default config: compact).
+pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
+    let mut cfg = match &setup.config {
+        None => Config::compact(),
+        Some(v) => Config::from_json(&v.to_string()).map_err(|e| Error::config("waveglow", e.to_string()))?,
+    };
+    cfg.n_mel_channels = setup.mel.num_mels;
+    cfg.sampling_rate = setup.mel.sampling_rate;
+    cfg.hop_length = setup.mel.hop_size;
+    let data = Segments::open(&setup.data_dir, &setup.mel, setup.seed)?;
+    Ok(Box::new(WaveGlowTask::new(cfg, data, setup.device, setup.seed, setup.batch_size)?))
+}
+
+impl TrainTask for WaveGlowTask {
+    fn train_step(&mut self, _step: u64) -> Result<Losses> {
+        let (audio, mel) = self.data.batch(self.batch_size, self.frames(), self.device);
+        let out = self.model.forward(&mel, &audio);
+        let loss = nll_loss(&out, self.cfg.sigma);
+        self.opt.backward_step(&loss);
+        let log_s: f64 = out.log_s.iter().map(|s| s.mean(Kind::Float).double_value(&[])).sum();
+        Ok(Losses::new().with("nll", loss.double_value(&[])).with("mean_log_s", log_s))
+    }
+
+    fn validate(&mut self, step: u64, dir: &Path) -> Result<Losses> {
+        let frames = 2 * self.cfg.sampling_rate as usize / self.cfg.hop_length;
+        let (audio, mel) = self.data.first(frames, self.device);
+        let nll = self.nll(&audio, &mel);
+        // A sample at the usual inference σ, through the inference path.
+        let inverse = Inverse::new(&self.model);
+        let groups = audio.size()[1] / self.cfg.n_group as i64;
+        let z = gaussian(&mut StdRng::seed_from_u64(0), &[1, self.cfg.n_group as i64, groups], self.device) * DEFAULT_INFER_SIGMA;
+        let wav = tch::no_grad(|| {
+            let spect = self.model.condition(&mel, audio.size()[1]);
+            inverse.run(&self.model, &spect, &z, || {})
+        })
+        .clamp(-1.0, 1.0);
+        let samples = Vec::<f32>::try_from(&wav.reshape([-1]).to_device(Device::Cpu)).map_err(Error::Torch)?;
+        write_wav(dir.join(format!("waveglow_step{step}.wav")), &Audio { samples, sample_rate: self.cfg.sampling_rate }, SampleFormat::Pcm16)?;
+        Ok(Losses::new().with("val_nll", nll))
+    }
+
+    fn checkpoint_parts(&mut self) -> CheckpointParts<'_> {
+        CheckpointParts { stores: vec![("waveglow", &mut self.vs)], optimizers: vec![("waveglow", &mut self.opt)] }
+    }
+
+    fn export_info(&self) -> ExportInfo {
+        ExportInfo {
+            role: "flow".into(),
+            model: "waveglow".into(),
+            config: serde_json::to_value(&self.cfg).unwrap_or(serde_json::Value::Null),
+            store: "waveglow".into(),
+        }
+    }
+}
