@@ -1,6 +1,7 @@
 //! Benchmarks. Timings are reported, never asserted on in tests. Real-time factor (RTF)
 //! = seconds of compute per second of audio; its inverse is "x real time".
 
+pub mod ar;
 pub mod mel;
 
 use std::time::Instant;
