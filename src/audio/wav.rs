@@ -103,7 +103,9 @@ pub fn read_wav_from<R: Read + Seek>(reader: R) -> std::result::Result<(Audio, W
 fn describe_hound(e: hound::Error) -> String {
     match e {
         hound::Error::FormatError(m) => format!("not a valid WAV file ({m})"),
-        hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+        hound::Error::IoError(io)
+            if io.kind() == std::io::ErrorKind::UnexpectedEof || io.to_string().contains("read enough bytes") =>
+        {
             "WAV file is truncated (it ends before the data its header announces)".into()
         }
         hound::Error::IoError(io) => io.to_string(),

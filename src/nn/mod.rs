@@ -1,3 +1,7 @@
 //! Shared neural-network pieces: weight files and layers used by several models.
 
+pub mod dilated_stream;
 pub mod safetensors;
+pub mod weight_norm;
+
+pub use weight_norm::{same_padding, ConvCfg, WnConv1d, WnConvTranspose1d};

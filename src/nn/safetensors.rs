@@ -53,18 +53,31 @@ fn dtype_of(kind: Kind) -> Result<(&'static str, usize)> {
     })
 }
 
+/// String metadata stored in the header's `__metadata__` entry.
+pub type Metadata = BTreeMap<String, String>;
+
 /// Reads every tensor of a safetensors file (on the CPU, in its stored dtype).
 pub fn read(path: impl AsRef<Path>) -> Result<Vec<(String, Tensor)>> {
+    read_with_metadata(path).map(|(t, _)| t)
+}
+
+/// Reads every tensor and the header's metadata.
+pub fn read_with_metadata(path: impl AsRef<Path>) -> Result<(Vec<(String, Tensor)>, Metadata)> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::weights(path, "weights file is missing"),
         _ => Error::io(path, e),
     })?;
-    parse(&bytes).map_err(|m| Error::weights(path, m))
+    parse_with_metadata(&bytes).map_err(|m| Error::weights(path, m))
 }
 
 /// Parses safetensors bytes; the error is a message without the path.
 pub fn parse(bytes: &[u8]) -> std::result::Result<Vec<(String, Tensor)>, String> {
+    parse_with_metadata(bytes).map(|(t, _)| t)
+}
+
+/// Parses safetensors bytes into tensors and metadata.
+pub fn parse_with_metadata(bytes: &[u8]) -> std::result::Result<(Vec<(String, Tensor)>, Metadata), String> {
     if bytes.len() < 8 {
         return Err(format!("truncated: {} bytes is too short for a safetensors header", bytes.len()));
     }
@@ -76,8 +89,10 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<Vec<(String, Tensor)>, String>
         serde_json::from_slice(&bytes[8..8 + n]).map_err(|e| format!("not a safetensors file (bad header: {e})"))?;
     let data = &bytes[8 + n..];
     let mut out = Vec::new();
+    let mut metadata = Metadata::new();
     for (name, v) in header {
         if name == "__metadata__" {
+            metadata = serde_json::from_value(v).map_err(|e| format!("bad __metadata__ ({e})"))?;
             continue;
         }
         let e: Entry = serde_json::from_value(v).map_err(|err| format!("tensor '{name}': bad header entry ({err})"))?;
@@ -93,14 +108,27 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<Vec<(String, Tensor)>, String>
         let t = Tensor::f_from_data_size(&data[begin..end], &e.shape, kind).map_err(|err| err.to_string())?;
         out.push((name, t));
     }
-    Ok(out)
+    Ok((out, metadata))
 }
 
 /// Writes named tensors, converting floating-point ones to `float_kind` (e.g. `Kind::Half`
 /// for voice packs). Written atomically: a temporary file is renamed into place.
 pub fn write(path: impl AsRef<Path>, tensors: &[(String, Tensor)], float_kind: Option<Kind>) -> Result<()> {
+    write_with_metadata(path, tensors, float_kind, &Metadata::new())
+}
+
+/// [`write`] with string metadata in the header.
+pub fn write_with_metadata(
+    path: impl AsRef<Path>,
+    tensors: &[(String, Tensor)],
+    float_kind: Option<Kind>,
+    metadata: &Metadata,
+) -> Result<()> {
     let path = path.as_ref();
     let mut header = serde_json::Map::new();
+    if !metadata.is_empty() {
+        header.insert("__metadata__".into(), serde_json::to_value(metadata)?);
+    }
     let mut blobs: Vec<Vec<u8>> = Vec::new();
     let mut offset = 0usize;
     for (name, t) in tensors {
@@ -150,7 +178,13 @@ pub fn save_var_store(vs: &VarStore, path: impl AsRef<Path>, float_kind: Option<
 /// variable's dtype and device.
 pub fn load_var_store(vs: &mut VarStore, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
-    let mut file: BTreeMap<String, Tensor> = read(path)?.into_iter().collect();
+    let file: BTreeMap<String, Tensor> = read(path)?.into_iter().collect();
+    assign_var_store(vs, file, path)
+}
+
+/// Copies named tensors into a var store with the checks of [`load_var_store`]; `path`
+/// only names the source in errors.
+pub fn assign_var_store(vs: &mut VarStore, mut file: BTreeMap<String, Tensor>, path: &Path) -> Result<()> {
     let vars = vs.variables();
     let mut missing: Vec<&String> = vars.keys().filter(|k| !file.contains_key(*k)).collect();
     missing.sort();

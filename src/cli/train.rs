@@ -1,0 +1,126 @@
+//! `ferry train <model>` and `ferry export`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{optional_voice, pick_device, GlobalArgs};
+use crate::audio::MelConfig;
+use crate::error::{Error, Result};
+use crate::train::{TrainSetup, TrainTask, Trainer, TrainerConfig};
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// What to train: acoustic, or a vocoder family / model (gan, hifigan, vae, flow, waveglow,
+    /// diffusion, diffwave, ar, wavernn).
+    pub model: String,
+    /// Dataset in LJSpeech layout (metadata.csv + wavs/).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Output directory: train.jsonl, checkpoint.safetensors, val/ samples.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Model config JSON (reference keys); default: the model's compact default.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Train until this step.
+    #[arg(long, default_value_t = 100_000)]
+    pub steps: u64,
+    /// Continue from OUT/checkpoint.safetensors.
+    #[arg(long)]
+    pub resume: bool,
+    /// Batch size (default: the config's).
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Log every N steps.
+    #[arg(long, default_value_t = 50)]
+    pub log_every: u64,
+    /// Validate (and render samples) every N steps.
+    #[arg(long, default_value_t = 2000)]
+    pub validate_every: u64,
+    /// Checkpoint every N steps.
+    #[arg(long, default_value_t = 2000)]
+    pub checkpoint_every: u64,
+    /// Voice whose mel definition to train with (default: joe if installed, else the standard mel).
+    #[arg(long)]
+    pub voice: Option<String>,
+    /// Disable mixed precision on CUDA.
+    #[arg(long)]
+    pub no_autocast: bool,
+    /// Free-text note of the hardware, stored in the checkpoint and the model card.
+    #[arg(long, default_value = "")]
+    pub hardware: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Checkpoint written by `ferry train`.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// Voice directory to add the model to (created if absent), e.g. voices/joe.
+    #[arg(long)]
+    pub voice: PathBuf,
+}
+
+/// The training task of a model name.
+fn task_for(model: &str, setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
+    match model.to_ascii_lowercase().as_str() {
+        "gan" | "hifigan" | "hifi-gan" => crate::vocoder::gan::train::train_task(setup),
+        other => Err(Error::arg(format!(
+            "cannot train '{other}' in this build; models: acoustic, gan (hifigan), vae, flow (waveglow), diffusion (diffwave), ar (wavernn)"
+        ))),
+    }
+}
+
+pub fn run(g: &GlobalArgs, a: TrainArgs) -> Result<()> {
+    let voice = optional_voice(a.voice.as_deref())?;
+    let mel = voice.as_ref().map_or_else(MelConfig::default, |v| v.config.mel.clone());
+    let config = match &a.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+            Some(serde_json::from_str(&text).map_err(|e| Error::config(p.display().to_string(), e.to_string()))?)
+        }
+        None => None,
+    };
+    if !a.data.join("metadata.csv").is_file() {
+        return Err(Error::arg(format!("{}: not a dataset (no metadata.csv); see `ferry data check`", a.data.display())));
+    }
+    let device = pick_device(g)?;
+    let setup = TrainSetup { data_dir: a.data.clone(), config, device, seed: g.seed, mel: mel.clone(), batch_size: a.batch_size };
+    let mut task = task_for(&a.model, &setup)?;
+    let mut metadata = crate::nn::safetensors::Metadata::new();
+    metadata.insert("mel".into(), serde_json::to_string(&mel)?);
+    metadata.insert("data".into(), a.data.display().to_string());
+    metadata.insert("hardware".into(), a.hardware.clone());
+    metadata.insert("revision".into(), crate::bench::git_revision());
+    let trainer = Trainer::new(TrainerConfig {
+        out_dir: a.out.clone(),
+        max_steps: a.steps,
+        log_every: a.log_every,
+        validate_every: a.validate_every,
+        checkpoint_every: a.checkpoint_every,
+        resume: a.resume,
+        progress: true,
+        autocast: !a.no_autocast,
+        seed: g.seed,
+        metadata,
+    });
+    let s = trainer.run(task.as_mut())?;
+    eprintln!(
+        "ferry: trained {} to step {} in {:.1} s; loss {:.4} -> {:.4}; checkpoint {}",
+        a.model, s.steps, s.seconds, s.first_loss, s.last_loss, s.checkpoint.display()
+    );
+    Ok(())
+}
+
+pub fn run_export(_g: &GlobalArgs, a: ExportArgs) -> Result<()> {
+    let entry = crate::train::export::export(&a.checkpoint, &a.voice)?;
+    eprintln!(
+        "ferry: exported {} ({:.2} M parameters, {} steps) to {}",
+        entry.model,
+        entry.parameters as f64 / 1e6,
+        entry.training.steps,
+        a.voice.join(&entry.file).display()
+    );
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! The `gan` family: HiFi-GAN (J. Kong, J. Kim and J. Bae, "HiFi-GAN: Generative Adversarial
+//! Networks for Efficient and High Fidelity Speech Synthesis", NeurIPS 2020).
+//!
+//! - [`config`]: V1/V2/V3 and Ferry's `compact` voice-pack preset, reference JSON keys.
+//! - [`generator`]: the trainable generator with the reference weight names.
+//! - [`fast`]: the folded, channels-last inference form.
+//! - [`discriminators`]: multi-period and multi-scale discriminators.
+//! - [`losses`]: least-squares GAN, feature matching, mel L1.
+//! - [`segments`]: random training windows of a corpus.
+//! - [`train`]: the training task for `ferry train gan`.
+
+pub mod config;
+pub mod discriminators;
+pub mod fast;
+pub mod generator;
+pub mod losses;
+pub mod norm_convs;
+pub mod segments;
+pub mod train;
+
+
+use tch::{nn::VarStore, Device, Kind, Tensor};
+
+pub use config::Config;
+pub use fast::FastGenerator;
+pub use generator::Generator;
+
+use super::{Family, VocodeOptions, Vocoder};
+use crate::audio::MelConfig;
+use crate::error::{Error, Result};
+use crate::voice::Voice;
+
+/// Model name in voice packs.
+pub const MODEL_NAME: &str = "hifigan";
+
+/// A HiFi-GAN vocoder ready for inference.
+pub struct HifiGan {
+    gen: FastGenerator,
+    n_mels: i64,
+    hop: usize,
+    sample_rate: u32,
+    device: Device,
+    /// Keeps the weights alive (the folded copies are derived from them).
+    _vs: VarStore,
+}
+
+impl HifiGan {
+    /// Wraps a trained generator (its weight norms are folded into the inference copy).
+    pub fn from_generator(vs: VarStore, gen: &Generator, n_mels: i64, mel: &MelConfig) -> Result<Self> {
+        if gen.cfg.hop() as usize != mel.hop_size {
+            return Err(Error::config(
+                "hifigan",
+                format!("upsample_rates multiply to {} but the mel hop size is {}", gen.cfg.hop(), mel.hop_size),
+            ));
+        }
+        Ok(Self { gen: FastGenerator::new(gen), n_mels, hop: mel.hop_size, sample_rate: mel.sampling_rate, device: vs.device(), _vs: vs })
+    }
+
+    /// Computes in bf16 from now on (faster on CPUs with AVX512-BF16 and on GPUs; slightly
+    /// less exact).
+    pub fn use_kind(&mut self, kind: Kind) {
+        self.gen = self.gen.with_kind(kind);
+    }
+}
+
+/// Number of parameters of a var store.
+pub fn parameter_count(vs: &VarStore) -> i64 {
+    vs.trainable_variables().iter().map(|t| t.numel() as i64).sum()
+}
+
+impl Vocoder for HifiGan {
+    fn family(&self) -> Family {
+        Family::Gan
+    }
+    fn model_name(&self) -> &str {
+        MODEL_NAME
+    }
+    fn hop_size(&self) -> usize {
+        self.hop
+    }
+    fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+    fn device(&self) -> Device {
+        self.device
+    }
+    fn vocode(&self, mel: &Tensor, _opts: &VocodeOptions) -> Result<Tensor> {
+        let size = mel.size();
+        if size.len() != 3 || size[1] != self.n_mels {
+            return Err(Error::arg(format!("HiFi-GAN expects a [batch, {}, frames] mel, got {size:?}", self.n_mels)));
+        }
+        if size[2] == 0 {
+            return Ok(Tensor::zeros([size[0], 0], (Kind::Float, self.device)));
+        }
+        Ok(self.gen.forward(&mel.to_device(self.device)))
+    }
+}
+
+/// Builds the `gan` vocoder of `voice` (fp16 weights on disk, fp32 in memory).
+pub fn load(voice: &Voice, device: Device) -> Result<Box<dyn Vocoder>> {
+    let entry = voice.vocoder_entry("gan")?;
+    let cfg: Config = voice.model_config(entry)?;
+    cfg.validate().map_err(|e| Error::voice(voice.name(), e.to_string()))?;
+    let mel = &voice.config.mel;
+    let mut vs = VarStore::new(device);
+    let gen = Generator::new(vs.root(), &cfg, mel.num_mels as i64);
+    voice.load_weights(entry, &mut vs)?;
+    Ok(Box::new(HifiGan::from_generator(vs, &gen, mel.num_mels as i64, mel)?))
+}
+
+/// Builds a HiFi-GAN with random weights from a preset (`v1`, `v2`, `v3`, `compact`,
+/// `tiny`) or a JSON config file with the reference keys.
+pub fn build_random(config: &str, mel: &MelConfig, device: Device) -> Result<Box<dyn Vocoder>> {
+    Ok(Box::new(random(config, mel, device)?))
+}
+
+/// [`build_random`] with the concrete type (for benchmarks that switch precision).
+pub fn random(config: &str, mel: &MelConfig, device: Device) -> Result<HifiGan> {
+    let cfg = Config::from_name_or_file(config)?;
+    let vs = VarStore::new(device);
+    let gen = Generator::new(vs.root(), &cfg, mel.num_mels as i64);
+    HifiGan::from_generator(vs, &gen, mel.num_mels as i64, mel)
+}
