@@ -66,6 +66,7 @@ pub struct ExportArgs {
 fn task_for(model: &str, setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
     match model.to_ascii_lowercase().as_str() {
         "gan" | "hifigan" | "hifi-gan" => crate::vocoder::gan::train::train_task(setup),
+        "ar" | "wavernn" => crate::vocoder::ar::train::train_task(setup),
         other => Err(Error::arg(format!(
             "cannot train '{other}' in this build; models: acoustic, gan (hifigan), vae, flow (waveglow), diffusion (diffwave), ar (wavernn)"
         ))),

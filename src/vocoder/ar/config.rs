@@ -33,6 +33,18 @@ fn default_target() -> usize {
 fn default_overlap() -> usize {
     550
 }
+fn default_batch_size() -> usize {
+    32
+}
+fn default_lr() -> f64 {
+    1e-4
+}
+fn default_seq_frames() -> usize {
+    5
+}
+fn default_clip() -> f64 {
+    4.0
+}
 
 /// WaveRNN configuration (`voice.json` → `vocoders.ar.config`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +76,18 @@ pub struct Config {
     /// Default overlap between folded segments, in samples.
     #[serde(default = "default_overlap")]
     pub overlap: usize,
+    /// Training: segments per batch.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// Training: Adam learning rate.
+    #[serde(default = "default_lr")]
+    pub lr: f64,
+    /// Training: mel frames per segment (the reference's `seq_len = hop × 5`).
+    #[serde(default = "default_seq_frames")]
+    pub seq_frames: usize,
+    /// Training: gradient-norm clip (0 = off).
+    #[serde(default = "default_clip")]
+    pub clip_grad_norm: f64,
 }
 
 impl Config {
@@ -83,6 +107,10 @@ impl Config {
             mu_law: true,
             target: default_target(),
             overlap: default_overlap(),
+            batch_size: default_batch_size(),
+            lr: default_lr(),
+            seq_frames: default_seq_frames(),
+            clip_grad_norm: default_clip(),
         }
     }
 
@@ -151,6 +179,9 @@ impl Config {
                 self.hop_length(),
                 mel.hop_size
             ));
+        }
+        if self.batch_size == 0 || self.seq_frames == 0 || !(self.lr > 0.0) {
+            return bad("batch_size, seq_frames and lr must be positive".into());
         }
         if self.mode == Mode::Raw && !(2..=16).contains(&self.bits) {
             return bad(format!("bits must be between 2 and 16, got {}", self.bits));

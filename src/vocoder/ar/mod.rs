@@ -71,11 +71,9 @@ impl WaveRnnVocoder {
         &self.vs
     }
 
-    /// Parameters of the model.
+    /// Values stored in the weights file (parameters and BatchNorm statistics).
     pub fn parameters(&self) -> usize {
-        self.vs.trainable_variables().iter().map(|t| t.numel()).sum::<usize>()
-            + self.vs.variables().values().map(|t| t.numel()).sum::<usize>()
-            - self.vs.trainable_variables().iter().map(|t| t.numel()).sum::<usize>()
+        self.vs.variables().values().map(|t| t.numel()).sum()
     }
 
     /// Generation options from the vocoder options: the config's fold geometry unless
