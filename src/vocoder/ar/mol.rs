@@ -37,9 +37,9 @@ pub fn loss(y_hat: &Tensor, y: &Tensor) -> Tensor {
     let mid_in = &inv_stdv * &centered;
     // Far in the tails the bin's mass underflows; use the density at the bin's centre.
     let log_pdf_mid = &mid_in - &log_scales - 2.0 * mid_in.softplus() - ((NUM_CLASSES - 1.0) / 2.0).ln();
-    let interior = cdf_delta.gt(1e-5).where_self(&cdf_delta.clamp_min(1e-12).log(), &log_pdf_mid);
-    let upper = y.gt(0.999).where_self(&log_one_minus_cdf_min, &interior);
-    let log_probs = y.lt(-0.999).where_self(&log_cdf_plus, &upper) + logit_probs.log_softmax(-1, Kind::Float);
+    let interior = cdf_delta.clamp_min(1e-12).log().where_self(&cdf_delta.gt(1e-5), &log_pdf_mid);
+    let upper = log_one_minus_cdf_min.where_self(&y.gt(0.999), &interior);
+    let log_probs = log_cdf_plus.where_self(&y.lt(-0.999), &upper) + logit_probs.log_softmax(-1, Kind::Float);
     -log_probs.logsumexp([-1i64].as_slice(), false).mean(Kind::Float)
 }
 
