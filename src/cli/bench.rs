@@ -72,6 +72,10 @@ pub fn run(_g: &GlobalArgs, a: BenchArgs) -> Result<()> {
     }
 }
 
+fn mel_rate() -> f64 {
+    crate::audio::MelConfig::default().sampling_rate as f64
+}
+
 fn run_ar(g: &GlobalArgs, a: ArBenchArgs) -> Result<()> {
     use crate::vocoder::ar::Engine;
     let engines = match a.engine.as_str() {
@@ -108,6 +112,16 @@ fn run_ar(g: &GlobalArgs, a: ArBenchArgs) -> Result<()> {
             "  {:5} {:20} {:3} folds {:5.1} s audio: {:8.3} s  {:9.0} samples/s  RTF {:6.3}  ({:.2}x real time)",
             r.engine, r.mode, r.folds, r.seconds_of_audio, r.best_s, r.samples_per_s, r.rtf, 1.0 / r.rtf
         );
+        if let Some(cpu) = r.cpu_s {
+            // What the run would take with its threads to itself (the machine may be shared).
+            let ideal = cpu / r.threads_used as f64;
+            println!(
+                "        CPU time {cpu:.3} s on {} thread(s): {:.0} samples/s, {:.2}x real time with the cores to itself",
+                r.threads_used,
+                r.seconds_of_audio * mel_rate() / ideal,
+                r.seconds_of_audio / ideal
+            );
+        }
     }
     Ok(())
 }

@@ -62,6 +62,15 @@ impl Packed {
     }
 }
 
+impl Packed {
+    /// [`Packed::matmul`] on the SSE2 baseline build whatever the CPU (for tests).
+    pub fn matmul_baseline(&self, x: &[f32], ldx: usize, rows: usize, out: &mut [f32], ldo: usize) {
+        assert!(ldx >= self.k && ldo >= self.n_padded());
+        assert!(rows == 0 || (x.len() >= (rows - 1) * ldx + self.k && out.len() >= (rows - 1) * ldo + self.n_padded()));
+        gemm(&self.data, &self.bias, self.k, x, ldx, rows, out, ldo)
+    }
+}
+
 fn padded(n: usize) -> usize {
     n.div_ceil(NR) * NR
 }
@@ -340,7 +349,12 @@ mod tests {
             let ldo = p.n_padded();
             let mut out = vec![0f32; rows * ldo];
             p.matmul(&x, ldx, rows, &mut out, ldo);
+            let mut base = vec![0f32; rows * ldo];
+            p.matmul_baseline(&x, ldx, rows, &mut base, ldo);
             for r in 0..rows {
+                for o in 0..n {
+                    assert!((out[r * ldo + o] - base[r * ldo + o]).abs() < 1e-4);
+                }
                 for o in 0..n {
                     let want: f32 = b[o] + (0..k).map(|c| x[r * ldx + c] * w[o * k + c]).sum::<f32>();
                     assert!((out[r * ldo + o] - want).abs() < 1e-4, "row {r} out {o}");
