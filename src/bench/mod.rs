@@ -2,6 +2,7 @@
 //! = seconds of compute per second of audio; its inverse is "x real time".
 
 pub mod acoustic;
+pub mod ar;
 pub mod mel;
 pub mod text;
 pub mod machine;

@@ -52,6 +52,35 @@ pub enum BenchWhat {
     /// Every family and preset this build can run plus the teacher (Piper) in one run;
     /// appends to bench/results/ and rewrites bench/README.md.
     All(crate::cli::bench_vocoder::AllBenchArgs),
+    /// WaveRNN generation (random weights): samples/s and real-time factor, folded and
+    /// sequential, plain-Rust and libtorch sampling loops.
+    Ar(ArBenchArgs),
+}
+
+/// Options of `ferry bench ar`.
+#[derive(Debug, Args)]
+pub struct ArBenchArgs {
+    /// WaveRNN preset (default, 512, tiny, raw) or a JSON config file.
+    #[arg(long, default_value = "default")]
+    config: String,
+    /// Seconds of audio for folded generation.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Seconds of audio for sequential generation (0 = skip it).
+    #[arg(long, default_value_t = 1.0)]
+    seq_seconds: f64,
+    /// Samples per folded segment.
+    #[arg(long, default_value_t = 11_000)]
+    fold_target: usize,
+    /// Overlap between folded segments, in samples.
+    #[arg(long, default_value_t = 550)]
+    fold_overlap: usize,
+    /// Sampling loop: rust (CPU only), tch, or both.
+    #[arg(long, default_value = "rust")]
+    engine: String,
+    /// Timed runs (the best is reported, after one warm-up).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
 }
 
 pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
@@ -86,5 +115,60 @@ pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
             Ok(())
         }
         BenchWhat::Text { megabytes } => crate::bench::text::run(megabytes),
+        BenchWhat::Ar(a) => run_ar(_g, a),
     }
+}
+
+fn mel_rate() -> f64 {
+    crate::audio::MelConfig::default().sampling_rate as f64
+}
+
+fn run_ar(g: &GlobalArgs, a: ArBenchArgs) -> Result<()> {
+    use crate::vocoder::ar::Engine;
+    let engines = match a.engine.as_str() {
+        "rust" => vec![Engine::Rust],
+        "tch" => vec![Engine::Tch],
+        "both" => vec![Engine::Rust, Engine::Tch],
+        other => return Err(crate::Error::arg(format!("unknown --engine '{other}'; use rust, tch or both"))),
+    };
+    let device = super::pick_device(g)?;
+    let threads = tch::get_num_threads().max(1) as usize;
+    let b = crate::bench::ar::ArBench {
+        config: a.config,
+        seconds: a.seconds,
+        seq_seconds: a.seq_seconds,
+        runs: a.runs,
+        target: a.fold_target,
+        overlap: a.fold_overlap,
+        engines,
+        sequential: a.seq_seconds > 0.0,
+        device,
+        threads,
+    };
+    let runs = crate::bench::ar::run(&b)?;
+    println!(
+        "WaveRNN '{}' ({} parameters), {}, {threads} threads, revision {} (best of {})",
+        b.config,
+        runs.first().map_or(0, |r| r.parameters),
+        crate::device::describe(device),
+        crate::bench::git_revision(),
+        b.runs
+    );
+    for r in &runs {
+        println!(
+            "  {:5} {:20} {:3} folds {:5.1} s audio: {:8.3} s  {:9.0} samples/s  RTF {:6.3}  ({:.2}x real time)",
+            r.engine, r.mode, r.folds, r.seconds_of_audio, r.best_s, r.samples_per_s, r.rtf, 1.0 / r.rtf
+        );
+        if let Some(cpu) = r.cpu_s {
+            // What the run would take with its threads to itself (the machine may be shared).
+            let ideal = cpu / r.threads_used as f64;
+            println!(
+                "        CPU time {cpu:.3} s on {} thread(s): {:.0} samples/s, {:.2}x real time with the cores to itself",
+                r.threads_used,
+                r.seconds_of_audio * mel_rate() / ideal,
+                r.seconds_of_audio / ideal
+            );
+        }
+    }
+    Ok(())
 }

@@ -69,6 +69,7 @@ fn task_for(model: &str, setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
         "vae" | "cvae" => crate::vocoder::vae::train::train_task(setup),
         "diffusion" | "diffwave" => crate::vocoder::diffusion::train::train_task(setup),
         "flow" | "waveglow" => crate::vocoder::flow::train::train_task(setup),
+        "ar" | "wavernn" => crate::vocoder::ar::train::train_task(setup),
         other => Err(Error::arg(format!(
             "cannot train '{other}' in this build; models: acoustic, gan (hifigan), vae, flow (waveglow), diffusion (diffwave), ar (wavernn)"
         ))),
