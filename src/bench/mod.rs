@@ -3,13 +3,12 @@
 
 pub mod acoustic;
 pub mod ar;
-pub mod mel;
-pub mod text;
 pub mod machine;
 pub mod mel;
 pub mod record;
 pub mod suite;
 pub mod teacher;
+pub mod text;
 pub mod vocoder;
 
 use std::time::Instant;

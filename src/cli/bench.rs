@@ -30,6 +30,7 @@ pub enum BenchWhat {
         /// Megabytes of text to generate.
         #[arg(long, default_value_t = 1.0)]
         megabytes: f64,
+    },
     /// Acoustic model (FastPitch) inference: mel frames per second at batch 1 and 16
     /// (random weights, 6 frames per symbol).
     Acoustic {
@@ -115,7 +116,7 @@ pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
             Ok(())
         }
         BenchWhat::Text { megabytes } => crate::bench::text::run(megabytes),
-        BenchWhat::Ar(a) => run_ar(_g, a),
+        BenchWhat::Ar(a) => run_ar(g, a),
     }
 }
 

@@ -102,11 +102,6 @@ pub fn run(g: &GlobalArgs, a: EvalArgs) -> Result<()> {
     Ok(())
 }
 
-/// The pitch tracker the F0 metrics use.
-fn pitch_tracker() -> std::result::Result<PitchTracker, String> {
-    Ok(crate::audio::pitch::track_f0)
-}
-
 /// "all" → every family the voice has weights for, then griffin-lim; else a comma list.
 fn parse_families(spec: &str, voice: &Voice) -> Result<Vec<Family>> {
     if spec.trim().eq_ignore_ascii_case("all") {
