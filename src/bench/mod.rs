@@ -3,6 +3,7 @@
 
 pub mod acoustic;
 pub mod mel;
+pub mod text;
 
 use std::time::Instant;
 

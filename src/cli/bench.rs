@@ -41,6 +41,12 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Text frontend: normalise + phonemise + tokenize about 1 MB of mixed text.
+    Text {
+        /// Megabytes of text to generate.
+        #[arg(long, default_value_t = 1.0)]
+        megabytes: f64,
+    },
 }
 
 pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
@@ -72,5 +78,6 @@ pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
             }
             Ok(())
         }
+        BenchWhat::Text { megabytes } => crate::bench::text::run(megabytes),
     }
 }

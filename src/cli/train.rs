@@ -65,6 +65,7 @@ pub struct ExportArgs {
 /// The training task of a model name.
 fn task_for(model: &str, setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
     match model.to_ascii_lowercase().as_str() {
+        "acoustic" | "fastpitch" => crate::acoustic::train::train_task(setup),
         "gan" | "hifigan" | "hifi-gan" => crate::vocoder::gan::train::train_task(setup),
         other => Err(Error::arg(format!(
             "cannot train '{other}' in this build; models: acoustic, gan (hifigan), vae, flow (waveglow), diffusion (diffwave), ar (wavernn)"

@@ -1,0 +1,294 @@
+//! Training and evaluating the learned G2P model on CMUdict.
+//!
+//! Split (deterministic, by an FNV-1a hash of the word): hash % 20 == 0 is the held-out
+//! 5 % test set (never trained on); of the rest, (hash / 20) % 100 == 0 is a 1 %
+//! validation set used to pick the best weights; everything else is training data (every
+//! pronunciation of a word is a training pair). Word error rate counts a word wrong when
+//! its prediction matches none of its dictionary pronunciations; phoneme error rate is
+//! the edit distance to the closest pronunciation over that pronunciation's length.
+
+use std::time::Instant;
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use tch::{nn, nn::OptimizerConfig, Device, Tensor};
+
+use crate::error::{Error, Result};
+use crate::text::g2p_model::{G2pConfig, G2pModel, LoadedG2p, G_PAD, P_BOS, P_EOS, P_PAD};
+use crate::text::lexicon::Lexicon;
+
+/// Which part of the split a word belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    Train,
+    Valid,
+    Test,
+}
+
+/// FNV-1a 64-bit hash (stable across platforms and versions).
+pub fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
+pub fn split_of(word: &str) -> Split {
+    let h = fnv1a(word);
+    if h % 20 == 0 {
+        Split::Test
+    } else if (h / 20) % 100 == 0 {
+        Split::Valid
+    } else {
+        Split::Train
+    }
+}
+
+/// (word, pronunciations) for one part of the split, sorted by word; only words whose
+/// letters are all in the model's alphabet.
+pub fn dataset(lex: &Lexicon, cfg: &G2pConfig, which: Split) -> Vec<(String, Vec<Vec<String>>)> {
+    let mut v: Vec<(String, Vec<Vec<String>>)> = lex
+        .iter()
+        .filter(|(w, p)| {
+            w.chars().all(|c| cfg.graphemes.iter().any(|g| g.starts_with(c)))
+                && w.chars().any(|c| c.is_ascii_alphabetic())
+                && (w.chars().count() as i64) < cfg.max_len
+                && p.iter().all(|q| (q.len() as i64) < cfg.max_len - 1)
+        })
+        .filter(|(w, _)| split_of(w) == which)
+        .map(|(w, p)| (w.clone(), p.clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Levenshtein distance between two phoneme sequences.
+pub fn edit_distance(a: &[String], b: &[String]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, x) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(x != y)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// Error rates of a model on a word list.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct G2pScores {
+    pub words: usize,
+    /// Word error rate with stress, in [0, 1].
+    pub wer: f64,
+    /// Phoneme error rate with stress.
+    pub per: f64,
+    /// The same ignoring stress digits.
+    pub wer_no_stress: f64,
+    pub per_no_stress: f64,
+}
+
+fn strip(p: &[String]) -> Vec<String> {
+    p.iter().map(|s| crate::text::phonemes::strip_stress(s).to_string()).collect()
+}
+
+/// Scores one prediction against its references: (word wrong, edits, reference length).
+fn score_one(pred: &[String], refs: &[Vec<String>]) -> (bool, usize, usize) {
+    let best = refs.iter().map(|r| (edit_distance(pred, r), r.len())).min_by_key(|x| x.0).unwrap_or((pred.len(), 0));
+    (best.0 != 0, best.0, best.1.max(1))
+}
+
+/// Evaluates greedy predictions on `data`, in batches.
+pub fn evaluate(model: &G2pModel, data: &[(String, Vec<Vec<String>>)], batch: usize, progress: Option<&indicatif::ProgressBar>) -> G2pScores {
+    let (mut wrong, mut edits, mut len) = (0usize, 0usize, 0usize);
+    let (mut wrong_ns, mut edits_ns, mut len_ns) = (0usize, 0usize, 0usize);
+    for chunk in data.chunks(batch.max(1)) {
+        let words: Vec<&str> = chunk.iter().map(|(w, _)| w.as_str()).collect();
+        let preds = model.predict(&words);
+        for (pred, (_, refs)) in preds.iter().zip(chunk) {
+            let (w, e, l) = score_one(pred, refs);
+            wrong += usize::from(w);
+            edits += e;
+            len += l;
+            let refs_ns: Vec<Vec<String>> = refs.iter().map(|r| strip(r)).collect();
+            let (w, e, l) = score_one(&strip(pred), &refs_ns);
+            wrong_ns += usize::from(w);
+            edits_ns += e;
+            len_ns += l;
+        }
+        if let Some(pb) = progress {
+            pb.inc(chunk.len() as u64);
+        }
+    }
+    let n = data.len().max(1) as f64;
+    G2pScores {
+        words: data.len(),
+        wer: wrong as f64 / n,
+        per: edits as f64 / len.max(1) as f64,
+        wer_no_stress: wrong_ns as f64 / n,
+        per_no_stress: edits_ns as f64 / len_ns.max(1) as f64,
+    }
+}
+
+/// Options of `ferry g2p-train`.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    pub out_dir: std::path::PathBuf,
+    pub minutes: f64,
+    pub max_steps: u64,
+    pub batch: usize,
+    pub lr: f64,
+    pub warmup: u64,
+    pub eval_every: u64,
+    pub seed: u64,
+    pub device: Device,
+    pub config: G2pConfig,
+    /// Start from these weights (a model directory) instead of random ones.
+    pub init: Option<std::path::PathBuf>,
+    /// Cosine decay of the learning rate over the time budget (to 10 %) instead of 1/sqrt(step).
+    pub cosine: bool,
+}
+
+/// One padded training batch.
+struct Batch {
+    src: Tensor,     // [B, Ts]
+    tgt_in: Tensor,  // [B, Tt]  BOS + phonemes
+    tgt_out: Tensor, // [B, Tt]  phonemes + EOS
+}
+
+fn make_batch(pairs: &[(Vec<i64>, Vec<i64>)], device: Device) -> Batch {
+    let b = pairs.len();
+    let ts = pairs.iter().map(|p| p.0.len()).max().unwrap_or(1).max(1);
+    let tt = pairs.iter().map(|p| p.1.len()).max().unwrap_or(0) + 1;
+    let mut src = vec![G_PAD; b * ts];
+    let mut tin = vec![P_PAD; b * tt];
+    let mut tout = vec![P_PAD; b * tt];
+    for (i, (g, p)) in pairs.iter().enumerate() {
+        src[i * ts..i * ts + g.len()].copy_from_slice(g);
+        tin[i * tt] = P_BOS;
+        tin[i * tt + 1..i * tt + 1 + p.len()].copy_from_slice(p);
+        tout[i * tt..i * tt + p.len()].copy_from_slice(p);
+        tout[i * tt + p.len()] = P_EOS;
+    }
+    let t = |v: Vec<i64>, n: usize| Tensor::from_slice(&v).view([b as i64, n as i64]).to_device(device);
+    Batch { src: t(src, ts), tgt_in: t(tin, tt), tgt_out: t(tout, tt) }
+}
+
+/// Trains on CMUdict until the time or step budget runs out, saving the weights with the
+/// best validation word error into `out_dir` (fp16). Progress lines go to stderr.
+pub fn train(lex: &Lexicon, o: &TrainOptions) -> Result<G2pScores> {
+    o.config.check()?;
+    tch::manual_seed(o.seed as i64);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(o.seed);
+    let mut vs = nn::VarStore::new(o.device);
+    let model = G2pModel::new(vs.root(), &o.config);
+    if let Some(dir) = &o.init {
+        crate::nn::safetensors::load_var_store(&mut vs, dir.join("model.safetensors"))?;
+        eprintln!("g2p-train: starting from {}", dir.display());
+    }
+    let n_params: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
+    let train_set = dataset(lex, &o.config, Split::Train);
+    let valid = dataset(lex, &o.config, Split::Valid);
+    let mut pairs: Vec<(Vec<i64>, Vec<i64>)> = Vec::new();
+    for (w, prons) in &train_set {
+        let g = model.encode_word(w);
+        for p in prons {
+            let ids: Option<Vec<i64>> = p.iter().map(|s| model.phoneme_id(s)).collect();
+            if let Some(ids) = ids {
+                pairs.push((g.clone(), ids));
+            }
+        }
+    }
+    if pairs.is_empty() {
+        return Err(Error::Training("no training pairs: is CMUdict loaded?".into()));
+    }
+    eprintln!(
+        "g2p-train: {} params ({:.2} MB fp16), {} train words / {} pairs, {} validation words",
+        n_params,
+        n_params as f64 * 2.0 / 1e6,
+        train_set.len(),
+        pairs.len(),
+        valid.len()
+    );
+    let mut opt = nn::AdamW { beta1: 0.9, beta2: 0.98, wd: 0.01, eps: 1e-9, amsgrad: false }.build(&vs, o.lr)?;
+    let start = Instant::now();
+    let mut best = G2pScores { wer: f64::INFINITY, ..Default::default() };
+    let mut step = 0u64;
+    let mut ema_loss = f64::NAN;
+    'outer: loop {
+        // Length-bucketed batches: shuffle, sort within windows of 50 batches, shuffle batches.
+        pairs.shuffle(&mut rng);
+        let mut batches: Vec<Vec<(Vec<i64>, Vec<i64>)>> = Vec::new();
+        for window in pairs.chunks(o.batch * 50) {
+            let mut w = window.to_vec();
+            w.sort_by_key(|p| (p.0.len(), p.1.len()));
+            batches.extend(w.chunks(o.batch).map(|c| c.to_vec()));
+        }
+        batches.shuffle(&mut rng);
+        for chunk in batches {
+            step += 1;
+            let warm = (step as f64 / o.warmup as f64).min(1.0);
+            let lr = if o.cosine {
+                let frac = (start.elapsed().as_secs_f64() / (o.minutes * 60.0)).min(1.0);
+                o.lr * warm * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos()))
+            } else {
+                o.lr * warm.min((o.warmup as f64 / step as f64).sqrt())
+            };
+            opt.set_lr(lr);
+            let b = make_batch(&chunk, o.device);
+            let loss = model.loss(&b.src, &b.tgt_in, &b.tgt_out, 0.1);
+            let lv = loss.double_value(&[]);
+            if !lv.is_finite() {
+                return Err(Error::Training(format!("g2p loss is {lv} at step {step}; lower --lr")));
+            }
+            opt.zero_grad();
+            loss.backward();
+            opt.clip_grad_norm(1.0);
+            opt.step();
+            ema_loss = if ema_loss.is_nan() { lv } else { 0.98 * ema_loss + 0.02 * lv };
+            let elapsed = start.elapsed().as_secs_f64();
+            let out_of_time = elapsed > o.minutes * 60.0 || step >= o.max_steps;
+            if step % 50 == 0 {
+                eprintln!("step {step:6}  loss {ema_loss:.4}  lr {lr:.2e}  {:.0} s", elapsed);
+            }
+            if step % o.eval_every == 0 || out_of_time {
+                let s = evaluate(&model, &valid, 512, None);
+                let better = s.wer < best.wer;
+                eprintln!(
+                    "step {step:6}  valid WER {:.2} %  PER {:.2} %  (no stress {:.2} / {:.2})  {}",
+                    s.wer * 100.0,
+                    s.per * 100.0,
+                    s.wer_no_stress * 100.0,
+                    s.per_no_stress * 100.0,
+                    if better { "best: saved" } else { "" }
+                );
+                if better {
+                    best = s;
+                    LoadedG2p::save(&vs, &o.config, &o.out_dir)?;
+                }
+            }
+            if out_of_time {
+                break 'outer;
+            }
+        }
+    }
+    Ok(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_is_deterministic_and_about_five_percent() {
+        let words: Vec<String> = (0..20000).map(|i| format!("w{i}")).collect();
+        let test = words.iter().filter(|w| split_of(w) == Split::Test).count();
+        assert!((800..1200).contains(&test), "{test}");
+        assert_eq!(split_of("hello"), split_of("hello"));
+    }
+
+    #[test]
+    fn edit_distance_counts() {
+        let s = |x: &str| x.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(edit_distance(&s("K AE1 T"), &s("K AE1 T")), 0);
+        assert_eq!(edit_distance(&s("K AE1 T"), &s("K AH0 T S")), 2);
+    }
+}
