@@ -229,3 +229,27 @@ impl TrainTask for AcousticTask {
         }
     }
 }
+
+/// The task `ferry train acoustic` runs: the dataset's text through the English frontend
+/// (phoneme ids of `data/tokenizer.json`), features from the cache in `data/cache/`, and
+/// the `full` config unless `--config` gives one (a JSON file with the reference keys and
+/// an optional `train` section).
+pub fn train_task(setup: &crate::train::TrainSetup) -> Result<Box<dyn TrainTask>> {
+    let frontend = crate::text::Frontend::new(crate::synth::frontend_options(None))?;
+    let vocab = frontend.tokenizer.len() as i64;
+    let cfg = match &setup.config {
+        None => AcousticConfig { model: super::Config::full(vocab), train: Default::default() },
+        Some(v) => AcousticConfig::from_json(v)?,
+    };
+    if cfg.model.n_symbols < vocab {
+        return Err(Error::config("acoustic", format!("n_symbols is {} but the tokenizer has {vocab} symbols; set n_symbols to at least {vocab}", cfg.model.n_symbols)));
+    }
+    let frontend = std::sync::Arc::new(std::sync::Mutex::new(frontend));
+    let text: crate::data::TextStep = std::sync::Arc::new(move |s: &str| {
+        let fe = frontend.lock().map_err(|_| Error::Text("the frontend failed on an earlier row".into()))?;
+        Ok(fe.process(s)?.into_iter().flat_map(|u| u.ids).collect())
+    });
+    let cache = super::data::default_cache_dir(&setup.data_dir);
+    let utterances = super::data::load_utterances(&setup.data_dir, &setup.mel, text, &cache, true)?;
+    Ok(Box::new(AcousticTask::new(cfg, utterances, setup.mel.clone(), setup.device, setup.seed, setup.batch_size)?))
+}

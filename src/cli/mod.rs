@@ -10,9 +10,13 @@ mod compare;
 mod bench_vocoder;
 mod eval;
 mod listen;
+mod eval;
+mod g2p_eval;
+mod g2p_train;
 mod mel;
 mod phonemize;
 mod resynth;
+mod synth;
 mod train;
 mod voices;
 
@@ -25,12 +29,16 @@ use crate::vocoder::{Family, VocodeOptions};
 const AFTER_HELP: &str = "\
 Examples:
   ferry voices                                      list installed voices and their models
+  ferry synth \"Hello there.\" -o hello.wav --rate 1.1 --pitch -2
+                                                    speak text (or SSML) with a voice
   ferry resynth in.wav -o out.wav --vocoder griffin-lim
                                                     copy synthesis: wav -> mel -> wav
   ferry mel in.wav -o mel.npy --png mel.png         log-mel as a NumPy array and an image
   ferry bench mel                                   time the mel of 60 s of audio vs librosa
   ferry phonemize \"Dr. Smith paid $5.\" --json    words, phonemes with source, token ids
   ferry eval --voice joe --resynth data/fixtures    WER, MOS, MCD, F0 of every vocoder
+  ferry eval --voice joe --resynth data/fixtures    WER, MOS, MCD, F0 of every vocoder
+  ferry phonemize \"Dr. Smith paid $5.\" --json    words, phonemes with source, token ids
 
 Vocoder families (--vocoder takes a family or a model name):
   ar (wavernn)  gan (hifigan)  vae (cvae)  flow (waveglow)  diffusion (diffwave)  griffin-lim
@@ -77,6 +85,9 @@ fn parse_family(s: &str) -> std::result::Result<Family, String> {
 pub enum Command {
     /// Copy synthesis: read a WAV, compute its mel, vocode it back to a WAV.
     Resynth(resynth::ResynthArgs),
+    /// Speak text (or SSML) into a WAV: frontend, acoustic model, vocoder.
+    #[command(after_help = synth::AFTER_HELP)]
+    Synth(synth::SynthArgs),
     /// Write the log-mel of a WAV as a NumPy array (and optionally a PNG image).
     Mel(mel::MelArgs),
     /// List installed voices, their models and sizes.
@@ -103,6 +114,12 @@ pub enum Command {
     Export(train::ExportArgs),
     /// Objective evaluation: WER, predicted MOS, mel/cepstral/F0 distances to references.
     Eval(eval::EvalArgs),
+    /// Word and phoneme error rates of the learned G2P model on held-out CMUdict words.
+    G2pEval(g2p_eval::G2pEvalArgs),
+    /// Train the learned letter-to-phoneme model on CMUdict (CPU is fine: ~35 min).
+    G2pTrain(g2p_train::G2pTrainArgs),
+    /// Show the normalised words, phonemes (with their source) and token ids of a text.
+    Phonemize(phonemize::PhonemizeArgs),
 }
 
 /// Vocoder choice and its per-family options, shared by every command that vocodes.
@@ -160,6 +177,7 @@ pub fn run(cli: Cli) -> Result<()> {
     device::seed_everything(cli.global.seed);
     match cli.command {
         Command::Resynth(a) => resynth::run(&cli.global, a),
+        Command::Synth(a) => synth::run(&cli.global, a),
         Command::Mel(a) => mel::run(&cli.global, a),
         Command::Voices(a) => voices::run(&cli.global, a),
         Command::Bench(a) => bench::run(&cli.global, a),
@@ -173,6 +191,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Data(a) => data::run(&cli.global, a),
         Command::Export(a) => train::run_export(&cli.global, a),
         Command::Eval(a) => eval::run(&cli.global, a),
+        Command::G2pEval(a) => g2p_eval::run(&cli.global, a),
+        Command::G2pTrain(a) => g2p_train::run(&cli.global, a),
+        Command::Phonemize(a) => phonemize::run(&cli.global, a),
     }
 }
 

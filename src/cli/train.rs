@@ -65,6 +65,7 @@ pub struct ExportArgs {
 /// The training task of a model name.
 fn task_for(model: &str, setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
     match model.to_ascii_lowercase().as_str() {
+        "acoustic" | "fastpitch" => crate::acoustic::train::train_task(setup),
         "gan" | "hifigan" | "hifi-gan" => crate::vocoder::gan::train::train_task(setup),
         "vae" | "cvae" => crate::vocoder::vae::train::train_task(setup),
         "diffusion" | "diffwave" => crate::vocoder::diffusion::train::train_task(setup),

@@ -1,0 +1,97 @@
+//! `ferry synth`: text (or SSML) → WAV through a voice's acoustic model and a vocoder.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{optional_voice, pick_device, GlobalArgs, VocoderArgs};
+use crate::audio::{self, SampleFormat};
+use crate::error::{Error, Result};
+use crate::synth::{SynthOptions, Synthesizer};
+use crate::vocoder::Family;
+
+pub const AFTER_HELP: &str = "\
+Examples:
+  ferry synth \"Hello there.\" -o hello.wav
+  ferry synth -f chapter.txt -o chapter.wav --vocoder gan --rate 1.1
+  ferry synth \"Lower and slower.\" -o low.wav --pitch -3 --rate 0.8
+  ferry synth '<speak>Normal, <prosody rate=\"150%\" pitch=\"+20%\">then fast and high</prosody>.<break time=\"1s\"/>Done.</speak>' -o ssml.wav
+  echo \"From a pipe.\" | ferry synth -f - -o pipe.wav
+
+SSML <prosody rate pitch volume> and <break> apply to the words they cover, on top of
+--rate, --pitch and --energy.";
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Text to speak (plain text or SSML starting with <speak>). Or use -f.
+    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    pub text: Option<String>,
+    /// Read the text from a file ("-" = standard input).
+    #[arg(short, long)]
+    pub file: Option<PathBuf>,
+    /// Output WAV.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Voice (name or directory). Default: joe.
+    #[arg(long)]
+    pub voice: Option<String>,
+    #[command(flatten)]
+    pub vocoder: VocoderArgs,
+    /// Speaking rate: 1 = as trained, 1.2 = 20% faster, 0.8 = slower (0.25 to 4).
+    #[arg(long, default_value_t = 1.0)]
+    pub rate: f64,
+    /// Pitch shift in semitones: -2 = a whole tone lower, 12 = an octave higher (-24 to 24).
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub pitch: f64,
+    /// Energy (loudness) multiplier: 1 = as trained, 1.1 = a little louder (0 to 4).
+    #[arg(long, default_value_t = 1.0)]
+    pub energy: f64,
+    /// Write 32-bit float samples instead of 16-bit PCM.
+    #[arg(long)]
+    pub float: bool,
+}
+
+fn read_text(a: &SynthArgs) -> Result<String> {
+    match (&a.text, &a.file) {
+        (Some(t), _) => Ok(t.clone()),
+        (None, Some(p)) if p.as_os_str() == "-" => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).map_err(|e| Error::io("<stdin>", e))?;
+            Ok(s)
+        }
+        (None, Some(p)) => {
+            let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+            String::from_utf8(bytes).map_err(|_| Error::Text(format!("{}: not UTF-8 text; convert it with iconv -t UTF-8", p.display())))
+        }
+        (None, None) => Err(Error::arg("give the text to speak, or -f FILE")),
+    }
+}
+
+pub fn run(g: &GlobalArgs, a: SynthArgs) -> Result<()> {
+    let text = read_text(&a)?;
+    if text.trim().is_empty() {
+        return Err(Error::Text("nothing to say: the text is empty".into()));
+    }
+    let voice = optional_voice(a.voice.as_deref())?.ok_or_else(|| {
+        Error::voice("joe", "not installed and no --voice given; `ferry voices` lists the installed voices")
+    })?;
+    let family = a.vocoder.vocoder.unwrap_or_else(|| {
+        voice.config.default_vocoder.as_deref().and_then(|f| f.parse().ok()).unwrap_or(Family::GriffinLim)
+    });
+    let device = pick_device(g)?;
+    let tts = Synthesizer::new(&voice, family, device)?;
+    let opts = SynthOptions { rate: a.rate, pitch_semitones: a.pitch, energy: a.energy, vocode: a.vocoder.options(g.seed) };
+    let started = std::time::Instant::now();
+    let out = tts.synth(&text, &opts)?;
+    let format = if a.float { SampleFormat::Float32 } else { SampleFormat::Pcm16 };
+    audio::write_wav(&a.output, &out, format)?;
+    if g.verbose {
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "ferry: wrote {} ({:.2} s of audio in {secs:.2} s, {} via {})",
+            a.output.display(), out.duration(), tts.vocoder.model_name(), tts.vocoder.family()
+        );
+    }
+    Ok(())
+}
