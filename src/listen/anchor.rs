@@ -2,7 +2,7 @@
 //! 3.5 kHz (the mandatory low anchor) and optionally at 7 kHz (the mid anchor).
 //!
 //! The filter is a linear-phase windowed-sinc FIR (Blackman window, ≈ 300 Hz transition,
-//! > 70 dB stop band) applied without delay, so an anchor stays time-aligned with the
+//! over 70 dB stop band) applied without delay, so an anchor stays time-aligned with the
 //! reference and listeners can switch between them seamlessly.
 
 /// Cut-off of the low anchor, in Hz.
