@@ -38,7 +38,7 @@ impl Default for SynthOptions {
 }
 
 impl SynthOptions {
-    fn prosody(&self) -> Prosody {
+    pub fn prosody(&self) -> Prosody {
         Prosody { rate: self.rate, pitch_semitones: self.pitch_semitones, energy: self.energy }
     }
 }

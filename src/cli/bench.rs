@@ -47,12 +47,6 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
-    /// Text frontend: normalise + phonemise + tokenize about 1 MB of mixed text.
-    Text {
-        /// Megabytes of text to generate.
-        #[arg(long, default_value_t = 1.0)]
-        megabytes: f64,
-    },
     /// One vocoder (random weights of a preset): RTF at batch 1 and batched, time to first
     /// audio, peak memory; appends the records to bench/results/.
     Vocoder(crate::cli::bench_vocoder::VocoderBenchArgs),

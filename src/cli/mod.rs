@@ -10,12 +10,10 @@ mod compare;
 mod bench_vocoder;
 mod eval;
 mod listen;
-mod eval;
-mod g2p_eval;
-mod g2p_train;
 mod mel;
 mod phonemize;
 mod resynth;
+mod say;
 mod synth;
 mod train;
 mod voices;
@@ -88,6 +86,9 @@ pub enum Command {
     /// Speak text (or SSML) into a WAV: frontend, acoustic model, vocoder.
     #[command(after_help = synth::AFTER_HELP)]
     Synth(synth::SynthArgs),
+    /// Speak text live through the sound card as it is synthesised.
+    #[command(after_help = say::AFTER_HELP)]
+    Say(say::SayArgs),
     /// Write the log-mel of a WAV as a NumPy array (and optionally a PNG image).
     Mel(mel::MelArgs),
     /// List installed voices, their models and sizes.
@@ -114,12 +115,6 @@ pub enum Command {
     Export(train::ExportArgs),
     /// Objective evaluation: WER, predicted MOS, mel/cepstral/F0 distances to references.
     Eval(eval::EvalArgs),
-    /// Word and phoneme error rates of the learned G2P model on held-out CMUdict words.
-    G2pEval(g2p_eval::G2pEvalArgs),
-    /// Train the learned letter-to-phoneme model on CMUdict (CPU is fine: ~35 min).
-    G2pTrain(g2p_train::G2pTrainArgs),
-    /// Show the normalised words, phonemes (with their source) and token ids of a text.
-    Phonemize(phonemize::PhonemizeArgs),
 }
 
 /// Vocoder choice and its per-family options, shared by every command that vocodes.
@@ -178,6 +173,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Resynth(a) => resynth::run(&cli.global, a),
         Command::Synth(a) => synth::run(&cli.global, a),
+        Command::Say(a) => say::run(&cli.global, a),
         Command::Mel(a) => mel::run(&cli.global, a),
         Command::Voices(a) => voices::run(&cli.global, a),
         Command::Bench(a) => bench::run(&cli.global, a),
@@ -191,9 +187,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Data(a) => data::run(&cli.global, a),
         Command::Export(a) => train::run_export(&cli.global, a),
         Command::Eval(a) => eval::run(&cli.global, a),
-        Command::G2pEval(a) => g2p_eval::run(&cli.global, a),
-        Command::G2pTrain(a) => g2p_train::run(&cli.global, a),
-        Command::Phonemize(a) => phonemize::run(&cli.global, a),
     }
 }
 

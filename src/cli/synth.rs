@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{optional_voice, pick_device, GlobalArgs, VocoderArgs};
-use crate::audio::{self, SampleFormat};
+use crate::audio::SampleFormat;
 use crate::error::{Error, Result};
 use crate::synth::{SynthOptions, Synthesizer};
 use crate::vocoder::Family;
@@ -30,9 +30,13 @@ pub struct SynthArgs {
     /// Read the text from a file ("-" = standard input).
     #[arg(short, long)]
     pub file: Option<PathBuf>,
-    /// Output WAV.
-    #[arg(short, long)]
-    pub output: PathBuf,
+    /// Output WAV (`-` = write the WAV to stdout, e.g. `-o - | aplay`).
+    #[arg(short, long, required_unless_present = "output_raw")]
+    pub output: Option<PathBuf>,
+    /// Stream raw 16-bit little-endian mono PCM at the voice's rate to stdout as it is
+    /// synthesised (for aplay -f S16_LE -r 22050, ffmpeg -f s16le, sox -t raw).
+    #[arg(long, conflicts_with = "output")]
+    pub output_raw: bool,
     /// Voice (name or directory). Default: joe.
     #[arg(long)]
     pub voice: Option<String>,
@@ -83,14 +87,27 @@ pub fn run(g: &GlobalArgs, a: SynthArgs) -> Result<()> {
     let tts = Synthesizer::new(&voice, family, device)?;
     let opts = SynthOptions { rate: a.rate, pitch_semitones: a.pitch, energy: a.energy, vocode: a.vocoder.options(g.seed) };
     let started = std::time::Instant::now();
+    let Some(output) = &a.output else {
+        // --output-raw: stream sentence by sentence, chunk by chunk.
+        let prosody = opts.prosody();
+        prosody.validate()?;
+        let mels = tts.frontend.stream(&text).map(|u| Ok(tts.acoustic.synthesize(&crate::synth::symbols_of(&u?), &prosody)?.mel));
+        let mut sink = crate::speak::RawPcmSink { rate: tts.sample_rate(), out: std::io::stdout().lock() };
+        let plan = crate::vocoder::stream::ChunkPlan::default();
+        let rep = crate::speak::speak(tts.vocoder.as_ref(), mels, &mut sink, &plan, &opts.vocode, super::stop_flag())?;
+        if g.verbose {
+            eprintln!("ferry: streamed {} samples of raw PCM at {} Hz ({} sentences)", rep.samples, tts.sample_rate(), rep.utterances);
+        }
+        return Ok(());
+    };
     let out = tts.synth(&text, &opts)?;
     let format = if a.float { SampleFormat::Float32 } else { SampleFormat::Pcm16 };
-    audio::write_wav(&a.output, &out, format)?;
+    super::write_audio(output, &out, format)?;
     if g.verbose {
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
             "ferry: wrote {} ({:.2} s of audio in {secs:.2} s, {} via {})",
-            a.output.display(), out.duration(), tts.vocoder.model_name(), tts.vocoder.family()
+            output.display(), out.duration(), tts.vocoder.model_name(), tts.vocoder.family()
         );
     }
     Ok(())

@@ -1,0 +1,105 @@
+//! `ferry say`: speak text live through the sound card, sentence by sentence, while the
+//! next sentence is being synthesised.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{optional_voice, pick_device, GlobalArgs, VocoderArgs};
+use crate::error::{Error, Result};
+use crate::synth::{symbols_of, SynthOptions, Synthesizer};
+use crate::vocoder::Family;
+
+pub const AFTER_HELP: &str = "\
+Examples:
+  ferry say \"Hello there.\"
+  ferry say -f book.txt --vocoder gan --rate 1.1
+  tail -f log.txt | ferry say                 each line is spoken as it arrives
+  ferry say \"Quietly.\" --output-device default --verbose
+
+Synthesis of the next sentence overlaps playback of this one; long sentences are vocoded
+in overlapping chunks so the first sound comes early. Ctrl-C stops at once. Without a sound
+card, write a file instead: ferry synth \"text\" -o out.wav (or -o - | aplay).";
+
+#[derive(Debug, Args)]
+pub struct SayArgs {
+    /// Text to speak (plain text or SSML). Without it (and without -f), lines are read from stdin.
+    #[arg(conflicts_with = "file")]
+    pub text: Option<String>,
+    /// Read the text from a file ("-" = standard input, line by line).
+    #[arg(short, long)]
+    pub file: Option<PathBuf>,
+    /// Voice (name or directory). Default: joe.
+    #[arg(long)]
+    pub voice: Option<String>,
+    #[command(flatten)]
+    pub vocoder: VocoderArgs,
+    /// Speaking rate (1 = as trained).
+    #[arg(long, default_value_t = 1.0)]
+    pub rate: f64,
+    /// Pitch shift in semitones.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub pitch: f64,
+    /// Energy (loudness) multiplier.
+    #[arg(long, default_value_t = 1.0)]
+    pub energy: f64,
+    /// Sound output device (see `ferry devices`).
+    #[arg(long)]
+    pub output_device: Option<String>,
+}
+
+/// Where the text comes from: all at once, or line by line as it arrives.
+enum Source {
+    Whole(String),
+    Lines(Box<dyn BufRead>),
+}
+
+fn source(a: &SayArgs) -> Result<Source> {
+    match (&a.text, &a.file) {
+        (Some(t), _) => Ok(Source::Whole(t.clone())),
+        (None, Some(p)) if p.as_os_str() != "-" => {
+            let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+            let text = String::from_utf8(bytes).map_err(|_| Error::Text(format!("{}: not UTF-8 text; convert it with iconv -t UTF-8", p.display())))?;
+            Ok(Source::Whole(text))
+        }
+        _ => Ok(Source::Lines(Box::new(std::io::BufReader::new(std::io::stdin())))),
+    }
+}
+
+pub fn run(g: &GlobalArgs, a: SayArgs) -> Result<()> {
+    let src = source(&a)?;
+    let voice = optional_voice(a.voice.as_deref())?.ok_or_else(|| {
+        Error::voice("joe", "not installed and no --voice given; `ferry voices` lists the installed voices")
+    })?;
+    let family = a.vocoder.vocoder.unwrap_or_else(|| {
+        voice.config.default_vocoder.as_deref().and_then(|f| f.parse().ok()).unwrap_or(Family::GriffinLim)
+    });
+    let device = pick_device(g)?;
+    let tts = Synthesizer::new(&voice, family, device)?;
+    let opts = SynthOptions { rate: a.rate, pitch_semitones: a.pitch, energy: a.energy, vocode: a.vocoder.options(g.seed) };
+    let prosody = opts.prosody();
+    prosody.validate()?;
+    // Sentences of one text, lazily: synthesis runs only as playback makes room.
+    let (tts, prosody) = (&tts, &prosody);
+    let mels_of = move |text: String| -> Box<dyn Iterator<Item = Result<tch::Tensor>> + '_> {
+        let utterances: Vec<_> = tts.frontend.stream(&text).collect();
+        Box::new(utterances.into_iter().map(move |u| Ok(tts.acoustic.synthesize(&symbols_of(&u?), prosody)?.mel)))
+    };
+    let mels: Box<dyn Iterator<Item = Result<tch::Tensor>> + '_> = match src {
+        Source::Whole(text) => {
+            if text.trim().is_empty() {
+                return Err(Error::Text("nothing to say: the text is empty".into()));
+            }
+            mels_of(text)
+        }
+        Source::Lines(reader) => Box::new(
+            reader
+                .lines()
+                .map_while(|l| l.ok())
+                .filter(|l| !l.trim().is_empty())
+                .flat_map(move |line| mels_of(line)),
+        ),
+    };
+    super::play_mels(g, tts.vocoder.as_ref(), mels, &opts.vocode, a.output_device.as_deref())
+}
