@@ -53,3 +53,6 @@ fixtures: venv
 
 clean:
 	$(CARGO) clean
+
+# Sentences, the teacher corpus (make corpus HOURS=0.1) and the data fixture: see data/README.md.
+include scripts/corpus.mk

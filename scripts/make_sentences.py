@@ -5,8 +5,9 @@ WordNet glosses end with usage examples in double quotes
 (`... | having the means to do something; "she was able to program her computer"`).
 This script pulls those examples out of the Debian `wordnet-base` database files,
 cleans them (whitespace, quotes, a capital letter and a full stop), keeps sentences of
-4-25 words made only of characters the text frontend reads (ASCII letters, digits,
-ordinary punctuation), drops duplicates, and splits them deterministically into
+4-25 words made only of ASCII letters, spaces and ordinary punctuation (no digits or
+symbols, so nothing needs normalising and the text frontend reads every one; `ferry data
+check` re-checks the generated corpus with the frontend), drops duplicates, and splits them deterministically into
 train / val / test by a hash of the sentence (so adding sentences never moves an old
 one to another split). The test split is held out of all training. Each file lists its
 sentences in a fixed hash order, so its first lines are a varied sample.

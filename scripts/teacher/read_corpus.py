@@ -24,6 +24,7 @@ Usage:
 """
 
 import argparse
+import gzip
 import hashlib
 import json
 import multiprocessing as mp
@@ -123,7 +124,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog=__doc__.split("\n\n", 1)[1])
-    ap.add_argument("--ids", type=Path, required=True, help="JSON lines from prepare_ids.py")
+    ap.add_argument("--ids", type=Path, required=True, help="JSON lines from prepare_ids.py (.jsonl or .jsonl.gz)")
     ap.add_argument("--out", type=Path, required=True, help="dataset directory to write")
     ap.add_argument("--hours", type=float, default=0.1, help="hours of audio to read (estimated ahead)")
     ap.add_argument("--model", type=Path, default=default_model(), help="the voice's .onnx file")
@@ -149,7 +150,9 @@ def main() -> int:
         print("read_corpus: --hours must be > 0, --jobs and --block >= 1", file=sys.stderr)
         return 1
 
-    entries = [json.loads(line) for line in args.ids.read_text(encoding="utf-8").splitlines() if line.strip()]
+    opener = gzip.open if args.ids.suffix == ".gz" else open
+    with opener(args.ids, "rt", encoding="utf-8") as f:
+        entries = [json.loads(line) for line in f if line.strip()]
     target = args.hours * 3600.0
     selected, estimate = [], 0.0
     for e in entries:
@@ -175,7 +178,7 @@ def main() -> int:
             done += len(results)
             audio_new += sum(n for _, n in results if n is not None and seconds > 0)
             elapsed = time.time() - t0
-            print(f"\rread_corpus: {done}/{len(selected)} utterances, {audio_new / SAMPLE_RATE / 60:.1f} min new audio, "
+            print(f"\rread_corpus: {done}/{len(selected)} utterances, {audio_new / SAMPLE_RATE / 60:.1f} min of audio synthesised, "
                   f"{elapsed:.0f} s", end="", file=sys.stderr, flush=True)
     wall = time.time() - t0
     print(file=sys.stderr)
@@ -199,7 +202,7 @@ def main() -> int:
         "provider": args.provider, "utterances": len(rows), "hours": round(hours, 4),
         "this_run": {
             "jobs": args.jobs, "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
-            "new_audio_seconds": round(audio_new / SAMPLE_RATE, 2),
+            "synthesised_audio_seconds": round(audio_new / SAMPLE_RATE, 2),
             # seconds of compute per second of audio, per worker process (one thread each)
             "rtf_per_process": round(cpu / (audio_new / SAMPLE_RATE), 4) if audio_new else None,
             "rtf_wall": round(wall / (audio_new / SAMPLE_RATE), 4) if audio_new else None,
@@ -207,7 +210,7 @@ def main() -> int:
     }
     (args.out / "teacher.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     print(f"read_corpus: {len(rows)} utterances, {hours:.3f} h in {args.out} "
-          f"(this run: {audio_new / SAMPLE_RATE:.0f} s of new audio in {wall:.0f} s wall, "
+          f"(this run: {audio_new / SAMPLE_RATE:.0f} s of audio synthesised in {wall:.0f} s wall, "
           f"RTF per process {info['this_run']['rtf_per_process']})", file=sys.stderr)
     return 0
 

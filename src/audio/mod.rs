@@ -6,9 +6,12 @@ pub mod mel;
 pub mod mel_tch;
 pub mod npy;
 pub mod pitch;
+#[cfg(feature = "playback")]
+pub mod playback;
 pub mod resample;
 pub mod stft;
 pub mod stft_tch;
+pub mod stream_resample;
 pub mod wav;
 
 pub use mel::{Mel, MelConfig, MelExtractor};

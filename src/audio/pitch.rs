@@ -282,6 +282,17 @@ fn best_path(run: &[Frame]) -> Vec<(f64, f64)> {
     path
 }
 
+/// F0 per frame (Hz, 0 = unvoiced) of mono `samples` at `sample_rate` with `hop` samples
+/// between frames, with the default settings and a frame long enough for two periods of
+/// `fmin` (1024 samples at 22 050 Hz). The signature the evaluation's F0 metrics take.
+pub fn track_f0(samples: &[f32], sample_rate: u32, hop: usize) -> Result<Vec<f32>> {
+    let base = PitchConfig::default();
+    let frame = (2 * (sample_rate as f64 / base.fmin).ceil() as usize).next_power_of_two().max(hop);
+    let fmax = base.fmax.min(sample_rate as f64 / 2.0 * 0.9);
+    let cfg = PitchConfig { sample_rate, hop, frame, fmax, ..base };
+    Ok(PitchTracker::new(&cfg)?.track(samples).f0)
+}
+
 /// Per-call buffers of the tracker.
 struct Scratch {
     frame: Vec<f32>,
@@ -448,6 +459,17 @@ mod tests {
             let median = v[v.len() / 2];
             assert!((70.0..180.0).contains(&median), "{name}: median F0 {median} Hz");
         }
+    }
+
+    #[test]
+    fn track_f0_works_at_other_rates() {
+        for rate in [16000, 22050, 24000, 44100] {
+            let x = tone(&[(200.0, 0.5)], 0.5, rate);
+            let f0 = track_f0(&x, rate, 256).unwrap();
+            assert_eq!(f0.len(), x.len() / 256);
+            assert!(f0[4..f0.len() - 4].iter().all(|&f| (f - 200.0).abs() < 2.0), "{rate} Hz: {f0:?}");
+        }
+        assert!(track_f0(&[0.0; 1000], 0, 256).is_err());
     }
 
     #[test]

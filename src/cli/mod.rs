@@ -3,6 +3,8 @@
 
 mod bench;
 mod bench_vocoder;
+mod data;
+mod devices;
 mod eval;
 mod mel;
 mod resynth;
@@ -75,8 +77,12 @@ pub enum Command {
     Voices(voices::VoicesArgs),
     /// Benchmarks (real-time factor, speed against reference implementations).
     Bench(bench::BenchArgs),
+    /// List sound output devices (names for --output-device).
+    Devices(devices::DevicesArgs),
     /// Train a model (acoustic or a vocoder) on a dataset in LJSpeech layout.
     Train(train::TrainArgs),
+    /// Check a dataset (LJSpeech layout) and build its feature cache.
+    Data(data::DataArgs),
     /// Turn a training checkpoint into an fp16 entry of a voice pack.
     Export(train::ExportArgs),
     /// Objective evaluation: WER, predicted MOS, mel/cepstral/F0 distances to references.
@@ -141,10 +147,82 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Mel(a) => mel::run(&cli.global, a),
         Command::Voices(a) => voices::run(&cli.global, a),
         Command::Bench(a) => bench::run(&cli.global, a),
+        Command::Devices(a) => devices::run(&cli.global, a),
         Command::Train(a) => train::run(&cli.global, a),
+        Command::Data(a) => data::run(&cli.global, a),
         Command::Export(a) => train::run_export(&cli.global, a),
         Command::Eval(a) => eval::run(&cli.global, a),
     }
+}
+
+/// Writes audio to a WAV file, or to stdout as WAV when the path is `-`.
+pub(crate) fn write_audio(path: &std::path::Path, audio: &crate::audio::Audio, format: crate::audio::SampleFormat) -> Result<()> {
+    if path.as_os_str() == "-" {
+        use std::io::Write;
+        let mut buf = std::io::Cursor::new(Vec::new());
+        crate::audio::wav::write_wav_to(&mut buf, audio, format).map_err(|e| crate::Error::io("<stdout>", e))?;
+        let mut out = std::io::stdout().lock();
+        return out.write_all(buf.get_ref()).and_then(|_| out.flush()).map_err(|e| crate::Error::io("<stdout>", e));
+    }
+    crate::audio::write_wav(path, audio, format)
+}
+
+/// Streams utterance mels to the sound card (chunked vocoding, overlap with synthesis).
+pub(crate) fn play_mels(
+    g: &GlobalArgs,
+    voc: &dyn crate::vocoder::Vocoder,
+    mels: impl IntoIterator<Item = Result<tch::Tensor>>,
+    opts: &VocodeOptions,
+    output_device: Option<&str>,
+) -> Result<()> {
+    #[cfg(feature = "playback")]
+    {
+        let stop = stop_flag();
+        let player = crate::audio::playback::Player::open(output_device, 10.0)?;
+        if g.verbose {
+            let i = &player.info;
+            eprintln!("ferry: playing on '{}' at {} Hz, {} ch, {}", i.name, i.sample_rate, i.channels, i.sample_format);
+        }
+        let mut sink = crate::speak::PlayerSink(player);
+        let plan = crate::vocoder::stream::ChunkPlan::default();
+        let rep = crate::speak::speak(voc, mels, &mut sink, &plan, opts, stop)?;
+        let played = sink.0.finish(stop)?;
+        if g.verbose {
+            eprintln!(
+                "ferry: played {} frames at {} Hz ({} utterances); first audio after {:.0} ms; {} underruns",
+                played.frames_played,
+                played.sample_rate,
+                rep.utterances,
+                rep.first_audio.map_or(f64::NAN, |d| d.as_secs_f64() * 1e3),
+                played.underruns
+            );
+        }
+        if rep.stopped || stop.load(std::sync::atomic::Ordering::Relaxed) {
+            eprintln!("ferry: stopped");
+            std::process::exit(130);
+        }
+        Ok(())
+    }
+    #[cfg(not(feature = "playback"))]
+    {
+        let _ = (g, voc, mels.into_iter().count(), opts, output_device);
+        Err(crate::Error::Device("this ferry was built without the `playback` feature; write a file with -o out.wav".into()))
+    }
+}
+
+/// A flag raised by Ctrl-C (installed on first use). A second Ctrl-C exits at once.
+pub(crate) fn stop_flag() -> &'static std::sync::atomic::AtomicBool {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if STOP.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    });
+    &STOP
 }
 
 /// Resolves `--device` and says on stderr which device was picked when it was automatic.

@@ -13,9 +13,15 @@ use crate::vocoder::{self, griffin_lim::GriffinLim, Family, Vocoder};
 pub struct ResynthArgs {
     /// Input WAV (any rate, any bit depth, mono or stereo).
     pub input: PathBuf,
-    /// Output WAV.
-    #[arg(short, long)]
-    pub output: PathBuf,
+    /// Output WAV (`-` writes the WAV to stdout).
+    #[arg(short, long, required_unless_present = "play")]
+    pub output: Option<PathBuf>,
+    /// Stream the resynthesis to the sound card as it is vocoded.
+    #[arg(long)]
+    pub play: bool,
+    /// Sound output device for --play (see `ferry devices`; default: the system default).
+    #[arg(long)]
+    pub output_device: Option<String>,
     /// Voice whose mel definition and vocoders to use (name or directory). Default: joe if
     /// installed, else the standard 22 050 Hz mel with Griffin-Lim only.
     #[arg(long)]
@@ -58,13 +64,18 @@ pub fn run(g: &GlobalArgs, a: ResynthArgs) -> Result<()> {
             "too short to resynthesise: {} samples is less than one hop ({})", input.samples.len(), mel_cfg.hop_size
         )));
     }
-    let wav = voc.vocode(&mel.to_tensor(), &a.vocoder.options(g.seed))?;
-    let samples = Vec::<f32>::try_from(wav.to_device(tch::Device::Cpu).to_kind(tch::Kind::Float).flatten(0, -1))?;
-    let out = audio::Audio::new(samples, mel_cfg.sampling_rate);
-    let format = if a.float { SampleFormat::Float32 } else { SampleFormat::Pcm16 };
-    audio::write_wav(&a.output, &out, format)?;
-    if g.verbose {
-        eprintln!("ferry: wrote {} ({:.2} s, {} via {})", a.output.display(), out.duration(), voc.model_name(), voc.family());
+    if a.play {
+        super::play_mels(g, voc.as_ref(), vec![Ok(mel.to_tensor())], &a.vocoder.options(g.seed), a.output_device.as_deref())?;
+    }
+    if let Some(path) = &a.output {
+        let wav = voc.vocode(&mel.to_tensor(), &a.vocoder.options(g.seed))?;
+        let samples = Vec::<f32>::try_from(wav.to_device(tch::Device::Cpu).to_kind(tch::Kind::Float).flatten(0, -1))?;
+        let out = audio::Audio::new(samples, mel_cfg.sampling_rate);
+        let format = if a.float { SampleFormat::Float32 } else { SampleFormat::Pcm16 };
+        super::write_audio(path, &out, format)?;
+        if g.verbose {
+            eprintln!("ferry: wrote {} ({:.2} s, {} via {})", path.display(), out.duration(), voc.model_name(), voc.family());
+        }
     }
     Ok(())
 }
