@@ -13,13 +13,17 @@ export OMP_WAIT_POLICY ?= PASSIVE
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libasound2-dev pkg-config
 
-.PHONY: setup sys-deps venv build demo test bench fixtures clean
+.PHONY: setup sys-deps venv browser-deps build demo test bench fixtures clean
 
 setup: sys-deps venv
 
-# System packages (cpal needs ALSA headers), installed only when absent.
+# System packages, installed only when absent: ALSA headers (cpal), and Chromium + Node.js
+# for the listening-test browser test.
 sys-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -q && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
@@ -27,10 +31,15 @@ sys-deps:
 
 # Python environment with torch 2.11.0 (libtorch for tch) and librosa (reference numbers).
 venv: $(STAMP)
-$(STAMP): scripts/requirements.txt
+$(STAMP): scripts/requirements.txt scripts/requirements-eval.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r scripts/requirements.txt
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r scripts/requirements.txt -r scripts/requirements-eval.txt
 	@touch $@
+
+# playwright-core drives the system Chromium in the listening-test browser test (no browser download).
+browser-deps: tests/browser/node_modules/.package-lock.json
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json | sys-deps
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/browser --no-audit --no-fund
 
 build: setup
 	$(CARGO) build --release
@@ -41,11 +50,12 @@ demo: build
 	./target/release/ferry resynth data/samples/teacher.wav -o runs/demo/resynth-griffin-lim.wav --vocoder griffin-lim --verbose
 	@echo "wrote runs/demo/resynth-griffin-lim.wav (no trained voice ships yet: this is copy synthesis of data/samples/teacher.wav)"
 
-test: setup
+test: setup browser-deps
 	$(CARGO) test --no-fail-fast 2>&1
 
 bench: build
 	./target/release/ferry bench mel
+	./target/release/ferry bench all
 
 # Regenerates the librosa reference fixtures of the mel parity test.
 fixtures: venv
