@@ -44,10 +44,12 @@ tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json |
 build: setup
 	$(CARGO) build --release
 
-demo: build
+# The demo uses the dev build that `make test` shares (libraries at -O3): no second compile.
+demo: setup
+	$(CARGO) build --bin ferry
 	@mkdir -p runs/demo
-	./target/release/ferry voices
-	./target/release/ferry resynth data/samples/teacher.wav -o runs/demo/resynth-griffin-lim.wav --vocoder griffin-lim --verbose
+	./target/debug/ferry voices
+	./target/debug/ferry resynth data/samples/teacher.wav -o runs/demo/resynth-griffin-lim.wav --vocoder griffin-lim --verbose
 	@echo "wrote runs/demo/resynth-griffin-lim.wav (no trained voice ships yet: this is copy synthesis of data/samples/teacher.wav)"
 
 test: setup browser-deps
