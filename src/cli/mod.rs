@@ -150,6 +150,26 @@ pub struct VocoderArgs {
     pub momentum: Option<f64>,
 }
 
+/// Global prosody controls of the commands that speak text (`synth`, `say`).
+#[derive(Debug, Clone, Args)]
+pub struct ProsodyArgs {
+    /// Speaking rate: 1 = as trained, 1.2 = 20% faster, 0.8 = slower (0.25 to 4).
+    #[arg(long, default_value_t = 1.0)]
+    pub rate: f64,
+    /// Pitch shift in semitones: -2 = a whole tone lower, 12 = an octave higher (-24 to 24).
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub pitch: f64,
+    /// Energy (loudness) multiplier: 1 = as trained, 1.1 = a little louder (0 to 4).
+    #[arg(long, default_value_t = 1.0)]
+    pub energy: f64,
+}
+
+impl ProsodyArgs {
+    pub fn options(&self, vocode: VocodeOptions) -> crate::synth::SynthOptions {
+        crate::synth::SynthOptions { rate: self.rate, pitch_semitones: self.pitch, energy: self.energy, vocode }
+    }
+}
+
 impl VocoderArgs {
     pub fn options(&self, seed: u64) -> VocodeOptions {
         VocodeOptions {

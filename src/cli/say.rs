@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{optional_voice, pick_device, GlobalArgs, VocoderArgs};
+use super::{optional_voice, pick_device, GlobalArgs, ProsodyArgs, VocoderArgs};
 use crate::error::{Error, Result};
-use crate::synth::{symbols_of, SynthOptions, Synthesizer};
+use crate::synth::{symbols_of, Synthesizer};
 use crate::vocoder::Family;
 
 pub const AFTER_HELP: &str = "\
@@ -35,15 +35,8 @@ pub struct SayArgs {
     pub voice: Option<String>,
     #[command(flatten)]
     pub vocoder: VocoderArgs,
-    /// Speaking rate (1 = as trained).
-    #[arg(long, default_value_t = 1.0)]
-    pub rate: f64,
-    /// Pitch shift in semitones.
-    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
-    pub pitch: f64,
-    /// Energy (loudness) multiplier.
-    #[arg(long, default_value_t = 1.0)]
-    pub energy: f64,
+    #[command(flatten)]
+    pub prosody: ProsodyArgs,
     /// Sound output device (see `ferry devices`).
     #[arg(long)]
     pub output_device: Option<String>,
@@ -77,7 +70,7 @@ pub fn run(g: &GlobalArgs, a: SayArgs) -> Result<()> {
     });
     let device = pick_device(g)?;
     let tts = Synthesizer::new(&voice, family, device)?;
-    let opts = SynthOptions { rate: a.rate, pitch_semitones: a.pitch, energy: a.energy, vocode: a.vocoder.options(g.seed) };
+    let opts = a.prosody.options(a.vocoder.options(g.seed));
     let prosody = opts.prosody();
     prosody.validate()?;
     // Sentences of one text, lazily: synthesis runs only as playback makes room.

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{optional_voice, pick_device, GlobalArgs, VocoderArgs};
+use super::{optional_voice, pick_device, GlobalArgs, ProsodyArgs, VocoderArgs};
 use crate::audio::SampleFormat;
 use crate::error::{Error, Result};
-use crate::synth::{SynthOptions, Synthesizer};
+use crate::synth::Synthesizer;
 use crate::vocoder::Family;
 
 pub const AFTER_HELP: &str = "\
@@ -42,15 +42,8 @@ pub struct SynthArgs {
     pub voice: Option<String>,
     #[command(flatten)]
     pub vocoder: VocoderArgs,
-    /// Speaking rate: 1 = as trained, 1.2 = 20% faster, 0.8 = slower (0.25 to 4).
-    #[arg(long, default_value_t = 1.0)]
-    pub rate: f64,
-    /// Pitch shift in semitones: -2 = a whole tone lower, 12 = an octave higher (-24 to 24).
-    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
-    pub pitch: f64,
-    /// Energy (loudness) multiplier: 1 = as trained, 1.1 = a little louder (0 to 4).
-    #[arg(long, default_value_t = 1.0)]
-    pub energy: f64,
+    #[command(flatten)]
+    pub prosody: ProsodyArgs,
     /// Write 32-bit float samples instead of 16-bit PCM.
     #[arg(long)]
     pub float: bool,
@@ -85,7 +78,7 @@ pub fn run(g: &GlobalArgs, a: SynthArgs) -> Result<()> {
     });
     let device = pick_device(g)?;
     let tts = Synthesizer::new(&voice, family, device)?;
-    let opts = SynthOptions { rate: a.rate, pitch_semitones: a.pitch, energy: a.energy, vocode: a.vocoder.options(g.seed) };
+    let opts = a.prosody.options(a.vocoder.options(g.seed));
     let started = std::time::Instant::now();
     let Some(output) = &a.output else {
         // --output-raw: stream sentence by sentence, chunk by chunk.

@@ -64,6 +64,14 @@ fn norm_except_dim0(v: &Tensor) -> Tensor {
     v.square().sum_dim_intlist([1i64, 2].as_slice(), true, v.kind()).sqrt()
 }
 
+/// The folded weight when there is one, else `g · v / ‖v‖`.
+fn effective_weight(g: &Tensor, v: &Tensor, folded: &Option<Tensor>) -> Tensor {
+    match folded {
+        Some(w) => w.shallow_clone(),
+        None => g * v / norm_except_dim0(v),
+    }
+}
+
 fn make_v(p: &nn::Path, dims: &[i64], fan_in: i64, init: Init) -> Tensor {
     let init = match init {
         Init::Const(c) if c.is_nan() => {
@@ -102,10 +110,7 @@ impl WnConv1d {
 
     /// `g · v / ‖v‖` (or the folded weight).
     pub fn weight(&self) -> Tensor {
-        match &self.folded {
-            Some(w) => w.shallow_clone(),
-            None => &self.weight_g * &self.weight_v / norm_except_dim0(&self.weight_v),
-        }
+        effective_weight(&self.weight_g, &self.weight_v, &self.folded)
     }
 
     /// Computes the weight once and uses it from now on (inference).
@@ -146,10 +151,7 @@ impl WnConvTranspose1d {
     }
 
     pub fn weight(&self) -> Tensor {
-        match &self.folded {
-            Some(w) => w.shallow_clone(),
-            None => &self.weight_g * &self.weight_v / norm_except_dim0(&self.weight_v),
-        }
+        effective_weight(&self.weight_g, &self.weight_v, &self.folded)
     }
 
     pub fn fold(&mut self) {
