@@ -70,6 +70,7 @@ impl OpenArgs {
             min_seconds: self.min_seconds,
             metadata: self.metadata.clone(),
             decode_audio: self.decode,
+            text: Some(frontend_step()?),
             ..DatasetOptions::default()
         })
     }
@@ -141,4 +142,15 @@ fn features(g: &GlobalArgs, a: FeaturesArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The text step of the dataset checks: Ferry's frontend, so rows whose text it rejects are
+/// reported (and the ids it gives are what the acoustic model trains on).
+fn frontend_step() -> Result<crate::data::TextStep> {
+    let frontend = crate::text::Frontend::new(crate::synth::frontend_options(None))?;
+    let frontend = std::sync::Mutex::new(frontend);
+    Ok(std::sync::Arc::new(move |text: &str| {
+        let f = frontend.lock().map_err(|_| Error::Text("frontend lock poisoned".into()))?;
+        Ok(f.process(text)?.into_iter().flat_map(|u| u.ids).collect())
+    }))
 }
