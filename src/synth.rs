@@ -100,7 +100,13 @@ impl Synthesizer {
         if utterances.is_empty() {
             return Err(Error::Text("nothing to say: the text holds no words".into()));
         }
-        utterances.iter().map(|u| Ok(self.acoustic.synthesize(&symbols_of(u), &opts.prosody())?.mel)).collect()
+        let prosody = opts.prosody();
+        utterances.iter().map(|u| self.utterance_mel(u, &prosody)).collect()
+    }
+
+    /// One utterance of the frontend → its log-mel, `[1, n_mels, frames]`.
+    pub fn utterance_mel(&self, u: &Utterance, prosody: &Prosody) -> Result<tch::Tensor> {
+        Ok(self.acoustic.synthesize(&symbols_of(u), prosody)?.mel)
     }
 
     /// Text (or SSML) → audio at the voice's sample rate, sentence after sentence.

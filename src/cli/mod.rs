@@ -210,6 +210,18 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// The synthesizer of `--voice` (default joe) with the vocoder of `--vocoder` (default: the
+/// voice's default family, else Griffin-Lim), for the commands that speak text.
+pub(crate) fn load_synthesizer(g: &GlobalArgs, voice: Option<&str>, vocoder: &VocoderArgs) -> Result<crate::synth::Synthesizer> {
+    let voice = optional_voice(voice)?.ok_or_else(|| {
+        crate::Error::voice("joe", "not installed and no --voice given; `ferry voices` lists the installed voices")
+    })?;
+    let family = vocoder.vocoder.unwrap_or_else(|| {
+        voice.config.default_vocoder.as_deref().and_then(|f| f.parse().ok()).unwrap_or(Family::GriffinLim)
+    });
+    crate::synth::Synthesizer::new(&voice, family, pick_device(g)?)
+}
+
 /// Writes audio to a WAV file, or to stdout as WAV when the path is `-`.
 pub(crate) fn write_audio(path: &std::path::Path, audio: &crate::audio::Audio, format: crate::audio::SampleFormat) -> Result<()> {
     if path.as_os_str() == "-" {

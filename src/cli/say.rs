@@ -6,10 +6,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{optional_voice, pick_device, GlobalArgs, ProsodyArgs, VocoderArgs};
+use super::{GlobalArgs, ProsodyArgs, VocoderArgs};
 use crate::error::{Error, Result};
-use crate::synth::{symbols_of, Synthesizer};
-use crate::vocoder::Family;
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -62,14 +60,7 @@ fn source(a: &SayArgs) -> Result<Source> {
 
 pub fn run(g: &GlobalArgs, a: SayArgs) -> Result<()> {
     let src = source(&a)?;
-    let voice = optional_voice(a.voice.as_deref())?.ok_or_else(|| {
-        Error::voice("joe", "not installed and no --voice given; `ferry voices` lists the installed voices")
-    })?;
-    let family = a.vocoder.vocoder.unwrap_or_else(|| {
-        voice.config.default_vocoder.as_deref().and_then(|f| f.parse().ok()).unwrap_or(Family::GriffinLim)
-    });
-    let device = pick_device(g)?;
-    let tts = Synthesizer::new(&voice, family, device)?;
+    let tts = super::load_synthesizer(g, a.voice.as_deref(), &a.vocoder)?;
     let opts = a.prosody.options(a.vocoder.options(g.seed));
     let prosody = opts.prosody();
     prosody.validate()?;
@@ -77,7 +68,7 @@ pub fn run(g: &GlobalArgs, a: SayArgs) -> Result<()> {
     let (tts, prosody) = (&tts, &prosody);
     let mels_of = move |text: String| -> Box<dyn Iterator<Item = Result<tch::Tensor>> + '_> {
         let utterances: Vec<_> = tts.frontend.stream(&text).collect();
-        Box::new(utterances.into_iter().map(move |u| Ok(tts.acoustic.synthesize(&symbols_of(&u?), prosody)?.mel)))
+        Box::new(utterances.into_iter().map(move |u| tts.utterance_mel(&u?, prosody)))
     };
     let mels: Box<dyn Iterator<Item = Result<tch::Tensor>> + '_> = match src {
         Source::Whole(text) => {

@@ -5,11 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{optional_voice, pick_device, GlobalArgs, ProsodyArgs, VocoderArgs};
+use super::{GlobalArgs, ProsodyArgs, VocoderArgs};
 use crate::audio::SampleFormat;
 use crate::error::{Error, Result};
-use crate::synth::Synthesizer;
-use crate::vocoder::Family;
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -70,21 +68,14 @@ pub fn run(g: &GlobalArgs, a: SynthArgs) -> Result<()> {
     if text.trim().is_empty() {
         return Err(Error::Text("nothing to say: the text is empty".into()));
     }
-    let voice = optional_voice(a.voice.as_deref())?.ok_or_else(|| {
-        Error::voice("joe", "not installed and no --voice given; `ferry voices` lists the installed voices")
-    })?;
-    let family = a.vocoder.vocoder.unwrap_or_else(|| {
-        voice.config.default_vocoder.as_deref().and_then(|f| f.parse().ok()).unwrap_or(Family::GriffinLim)
-    });
-    let device = pick_device(g)?;
-    let tts = Synthesizer::new(&voice, family, device)?;
+    let tts = super::load_synthesizer(g, a.voice.as_deref(), &a.vocoder)?;
     let opts = a.prosody.options(a.vocoder.options(g.seed));
     let started = std::time::Instant::now();
     let Some(output) = &a.output else {
         // --output-raw: stream sentence by sentence, chunk by chunk.
         let prosody = opts.prosody();
         prosody.validate()?;
-        let mels = tts.frontend.stream(&text).map(|u| Ok(tts.acoustic.synthesize(&crate::synth::symbols_of(&u?), &prosody)?.mel));
+        let mels = tts.frontend.stream(&text).map(|u| tts.utterance_mel(&u?, &prosody));
         let mut sink = crate::speak::RawPcmSink { rate: tts.sample_rate(), out: std::io::stdout().lock() };
         let plan = crate::vocoder::stream::ChunkPlan::default();
         let rep = crate::speak::speak(tts.vocoder.as_ref(), mels, &mut sink, &plan, &opts.vocode, super::stop_flag())?;
