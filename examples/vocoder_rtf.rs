@@ -2,11 +2,11 @@
 //! preset through the registry (`ferry::vocoder::build_random`).
 //!
 //! cargo run --release --example vocoder_rtf -- FAMILY CONFIG [SECONDS] [THREADS] [RUNS] [KNOB]
-//! KNOB: diffusion steps (e.g. 6), flow σ (e.g. 0.6), or `bf16` for gan.
+//! KNOB: diffusion steps (e.g. 6), flow σ (e.g. 0.6), or `bf16` (gan only).
 //! e.g. `... -- gan v1 10 2 3`, `... -- diffusion base 10 2 1 6`, `... -- flow paper 10 2 1 0.6`
 
 use ferry::audio::MelConfig;
-use ferry::vocoder::{build_random, gan, Family, VocodeOptions, Vocoder};
+use ferry::vocoder::{build_random, Family, Precision, VocodeOptions, Vocoder};
 use tch::{Device, Kind, Tensor};
 
 fn main() -> ferry::Result<()> {
@@ -25,13 +25,10 @@ fn main() -> ferry::Result<()> {
     ferry::device::set_threads(threads);
     ferry::device::seed_everything(0);
     let mel_cfg = MelConfig::default();
-    let voc: Box<dyn Vocoder> = if bf16 && family == Family::Gan {
-        let mut g = gan::random(&config, &mel_cfg, Device::Cpu)?;
-        g.use_kind(Kind::BFloat16);
-        Box::new(g)
-    } else {
-        build_random(family, &config, &mel_cfg, Device::Cpu)?
-    };
+    let mut voc: Box<dyn Vocoder> = build_random(family, &config, &mel_cfg, Device::Cpu)?;
+    if bf16 {
+        voc.set_precision(Precision::Bf16)?;
+    }
     let frames = (seconds * mel_cfg.sampling_rate as f64) as i64 / mel_cfg.hop_size as i64;
     let mel = Tensor::randn([1, mel_cfg.num_mels as i64, frames], (Kind::Float, Device::Cpu)) - 5.0;
     let mut opts = VocodeOptions { seed: Some(0), temperature: Some(1.0), ..Default::default() };

@@ -2,54 +2,14 @@
 //! clear one-line error; with one (random weights here) text and SSML become audio whose
 //! length follows `--rate` and `<prosody rate>`.
 
-use std::path::Path;
-
-use ferry::acoustic::{AcousticModel, Config};
-use ferry::audio::MelConfig;
 use ferry::synth::{SynthOptions, Synthesizer};
-use ferry::voice::{ModelEntry, TrainingInfo, Voice, VoiceConfig};
 use ferry::{Family, VocodeOptions};
-use tch::{Device, Kind};
+use tch::Device;
 
-fn write_voice(dir: &Path, with_acoustic: bool) -> Voice {
-    std::fs::create_dir_all(dir).unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::copy(root.join("data/tokenizer.json"), dir.join("tokenizer.json")).unwrap();
-    let mut acoustic = None;
-    if with_acoustic {
-        let vocab = ferry::text::tokenizer::Tokenizer::load(dir.join("tokenizer.json")).unwrap().len() as i64;
-        let cfg = Config::tiny(vocab);
-        tch::manual_seed(0);
-        let m = AcousticModel::random(&cfg, &MelConfig::default(), Device::Cpu).unwrap();
-        // Random weights predict ~0 frames; hold every symbol e² − 1 ≈ 6.4 frames instead.
-        let vars = m.vs.variables();
-        let (mut w, mut b) = (vars["duration_predictor.fc.weight"].shallow_clone(), vars["duration_predictor.fc.bias"].shallow_clone());
-        tch::no_grad(|| {
-            let _ = w.zero_();
-            let _ = b.fill_(2.0);
-        });
-        ferry::nn::safetensors::save_var_store(&m.vs, dir.join("acoustic.safetensors"), Some(Kind::Half)).unwrap();
-        acoustic = Some(ModelEntry {
-            model: "fastpitch".into(),
-            file: "acoustic.safetensors".into(),
-            config: serde_json::to_value(&cfg).unwrap(),
-            parameters: 0,
-            training: TrainingInfo::default(),
-        });
-    }
-    let cfg = VoiceConfig {
-        format_version: 1,
-        name: "t".into(),
-        language: "en-US".into(),
-        sample_rate: 22050,
-        mel: MelConfig::default(),
-        tokenizer: "tokenizer.json".into(),
-        acoustic,
-        vocoders: Default::default(),
-        default_vocoder: None,
-    };
-    std::fs::write(dir.join("voice.json"), serde_json::to_string(&cfg).unwrap()).unwrap();
-    Voice::open(dir).unwrap()
+mod voice_support;
+
+fn write_voice(dir: &std::path::Path, with_acoustic: bool) -> ferry::Voice {
+    voice_support::write_voice(dir, with_acoustic, false)
 }
 
 fn opts(rate: f64) -> SynthOptions {

@@ -7,6 +7,8 @@ use std::process::Command;
 
 use ferry::audio::{self, Audio, MelConfig, SampleFormat};
 
+mod voice_support;
+
 fn ferry() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ferry"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
@@ -166,4 +168,53 @@ fn eval_rejects_bad_arguments_clearly() {
     let s = tmp.path().join("s.txt");
     std::fs::write(&s, "Hello.\n").unwrap();
     assert!(run(&["-f", s.to_str().unwrap()]).contains("--resynth"));
+}
+
+/// Text-to-speech mode: the voice's acoustic model reads the sentences, every family
+/// vocodes the same mel, and the result is scored against the reference recordings.
+#[test]
+fn eval_text_to_speech_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let voice = tmp.path().join("voice");
+    voice_support::write_voice(&voice, true, true);
+    let sentences = tmp.path().join("sentences.txt");
+    std::fs::write(&sentences, "fx-00001|The river takes a southern course.\nfx-00003|It was not a good idea.\n").unwrap();
+    let out = tmp.path().join("out");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures");
+    let o = ferry()
+        .args(["--device", "cpu", "--threads", "1", "eval", "--families", "gan,griffin-lim", "--no-asr", "--no-mos", "--voice"])
+        .arg(&voice)
+        .arg("-f")
+        .arg(&sentences)
+        .arg("--reference")
+        .arg(&fixtures)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "ferry eval failed: {stderr}");
+    let j = read_json(&out.join("eval.json"));
+    assert_eq!(j["mode"], "text");
+    let utts = j["utterances"].as_array().unwrap();
+    let duration = |system: &str, id: &str| {
+        let u = utts.iter().find(|u| u["system"] == system && u["id"] == id).unwrap_or_else(|| panic!("no {system}/{id} row"));
+        audio::read_wav(u["wav"].as_str().unwrap()).unwrap().0.duration()
+    };
+    for id in ["fx-00001", "fx-00003"] {
+        // Both families vocode the acoustic model's one mel: the same length.
+        let (g, gl) = (duration("gan", id), duration("griffin-lim", id));
+        assert!(g > 0.5 && (g - gl).abs() < 1e-9, "{id}: gan {g} s, griffin-lim {gl} s");
+    }
+    // The longer sentence gives the longer audio (the mel follows the text).
+    assert!(duration("gan", "fx-00001") > duration("gan", "fx-00003"));
+    let systems = j["systems"].as_array().unwrap();
+    for name in ["gan", "griffin-lim"] {
+        let s = systems.iter().find(|s| s["system"] == name).unwrap();
+        assert_eq!(s["utterances"].as_u64(), Some(2), "{s}");
+        // Against the references (paired by DTW): finite distances.
+        assert!(s["mcd_db"].as_f64().is_some_and(|v| v.is_finite() && v > 0.0), "{s}");
+        assert!(s["mel_l1"].as_f64().is_some_and(|v| v.is_finite() && v > 0.0), "{s}");
+    }
+    assert!(systems.iter().any(|s| s["system"] == "reference"));
 }

@@ -4,7 +4,7 @@
 use ferry::audio::MelConfig;
 use ferry::nn::safetensors::{load_var_store, save_var_store};
 use ferry::vocoder::gan::{self, parameter_count, Config, FastGenerator, Generator, HifiGan};
-use ferry::vocoder::{Family, VocodeOptions, Vocoder};
+use ferry::vocoder::{Family, Precision, VocodeOptions, Vocoder};
 use ferry::voice::{ModelEntry, TrainingInfo, Voice, VoiceConfig};
 use tch::{nn::VarStore, Device, Kind, Tensor};
 
@@ -185,9 +185,25 @@ fn bf16_inference_stays_close() {
     let mut voc: HifiGan = gan::random("tiny", &mel_cfg, Device::Cpu).unwrap();
     let mel = mel_input(8);
     let a = voc.vocode(&mel, &VocodeOptions::default()).unwrap();
-    voc.use_kind(Kind::BFloat16);
+    voc.set_precision(Precision::Bf16).unwrap();
     let b = voc.vocode(&mel, &VocodeOptions::default()).unwrap();
     assert_eq!(b.kind(), Kind::Float);
     let scale = a.abs().max().double_value(&[]).max(1e-6);
-    assert!(max_diff(&a, &b) / scale < 0.1);
+    let rel = max_diff(&a, &b) / scale;
+    assert!(rel > 0.0, "bf16 gave bit-identical output: the switch did nothing");
+    assert!(rel < 0.1, "bf16 is {rel} (relative) away from fp32");
+    // Back to fp32: exactly the fp32 output again (converted from the fp32 weights).
+    voc.set_precision(Precision::Fp32).unwrap();
+    let c = voc.vocode(&mel, &VocodeOptions::default()).unwrap();
+    assert_eq!(max_diff(&a, &c), 0.0);
+}
+
+#[test]
+fn bf16_is_refused_by_families_without_it() {
+    let mut voc = ferry::vocoder::build_random(Family::Diffusion, "tiny", &MelConfig::default(), Device::Cpu).unwrap();
+    voc.set_precision(Precision::Fp32).unwrap();
+    let err = voc.set_precision(Precision::Bf16).unwrap_err().to_string();
+    assert!(err.contains("only gan runs in bf16"), "{err}");
+    assert_eq!("BF16".parse::<Precision>().unwrap(), Precision::Bf16);
+    assert!("fp8".parse::<Precision>().unwrap_err().to_string().contains("choose fp32 or bf16"));
 }

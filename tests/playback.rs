@@ -7,10 +7,11 @@
 //! runs of exact zeros (a whole callback period of them) before matching sample by sample.
 #![cfg(feature = "playback")]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
-use ferry::vocoder::gan::{config::Config, Generator};
+mod voice_support;
 
 fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/samples/teacher.wav")
@@ -18,19 +19,7 @@ fn sample() -> PathBuf {
 
 /// A voice with a tiny random HiFi-GAN (deterministic, local receptive field).
 fn tiny_gan_voice(dir: &Path) {
-    std::fs::create_dir_all(dir).unwrap();
-    tch::manual_seed(7);
-    let vs = tch::nn::VarStore::new(tch::Device::Cpu);
-    let cfg = Config::tiny();
-    let _gen = Generator::new(vs.root(), &cfg, 80);
-    ferry::nn::safetensors::save_var_store(&vs, dir.join("gan.safetensors"), Some(tch::Kind::Half)).unwrap();
-    let voice = serde_json::json!({
-        "format_version": 1, "name": "tiny", "sample_rate": 22050,
-        "mel": ferry::audio::MelConfig::default(),
-        "vocoders": {"gan": {"model": "hifigan", "file": "gan.safetensors", "config": cfg, "parameters": 0}},
-        "default_vocoder": "gan"
-    });
-    std::fs::write(dir.join("voice.json"), serde_json::to_string_pretty(&voice).unwrap()).unwrap();
+    voice_support::write_voice(dir, false, true);
 }
 
 struct Recording {
@@ -81,12 +70,17 @@ fn drop_zero_runs(x: &[f32], min_run: usize) -> Vec<f32> {
     out
 }
 
-fn play(args: &[&str], home: &Path, raw: &Path) -> (Recording, String) {
+/// Points ALSA's default device of `home` at a raw file.
+fn file_device(home: &Path, raw: &Path) {
     std::fs::write(
         home.join(".asoundrc"),
         format!("pcm.!default {{ type file; slave.pcm \"null\"; file \"{}\"; format \"raw\" }}\n", raw.display()),
     )
     .unwrap();
+}
+
+fn play(args: &[&str], home: &Path, raw: &Path) -> (Recording, String) {
+    file_device(home, raw);
     let out = Command::new(env!("CARGO_BIN_EXE_ferry")).args(args).env("HOME", home).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "ferry failed: {stderr}");
@@ -130,6 +124,88 @@ fn the_card_receives_the_offline_audio() {
     // No discontinuity: the largest step between neighbouring samples is no larger than offline's.
     let step = |x: &[f32]| x.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
     assert!(step(&got) <= step(&want) * 1.05 + 1e-4, "played jumps by {} vs offline {}", step(&got), step(&want));
+}
+
+/// `offline` (a WAV) resampled to the recording's rate and quantised to its format.
+fn expected_at_device(offline: &Path, rec: &Recording) -> Vec<f32> {
+    let (off, _) = ferry::audio::read_wav(offline).unwrap();
+    let expected = ferry::audio::resample::resample_slice(&off.samples, off.sample_rate, rec.rate).unwrap();
+    expected
+        .iter()
+        .map(|&v| match rec.format.as_str() {
+            "i16" => ferry::audio::wav::f32_to_i16(v) as f32 / 32768.0,
+            _ => v,
+        })
+        .collect()
+}
+
+/// Largest |a − b| over the common length, and the peak of `b`.
+fn max_error(a: &[f32], b: &[f32]) -> (f32, f32) {
+    let n = a.len().min(b.len());
+    let err = a[..n].iter().zip(&b[..n]).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    (err, b.iter().fold(0.0f32, |m, v| m.max(v.abs())))
+}
+
+const TEXT: &str = "Hello there, good friend. The second sentence is a little longer than the first one!";
+
+/// `ferry say` with a text voice (acoustic model + tiny HiFi-GAN): the card receives what
+/// `ferry synth` writes for the same text, sentence after sentence, and nothing after it.
+#[test]
+fn say_speaks_what_synth_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let voice = tmp.path().join("voice");
+    voice_support::write_voice(&voice, true, true);
+    let v = voice.to_str().unwrap();
+    let offline = tmp.path().join("offline.wav");
+    let out = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["--device", "cpu", "synth", TEXT, "--voice", v, "--float", "-o", offline.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let raw = tmp.path().join("said.raw");
+    let (rec, stderr) = play(&["--device", "cpu", "--verbose", "say", TEXT, "--voice", v], tmp.path(), &raw);
+    let want = drop_zero_runs(&expected_at_device(&offline, &rec), 16);
+    let got = drop_zero_runs(&rec.samples, 16);
+    assert!(want.len() > rec.rate as usize, "the offline audio is too short to test: {} samples", want.len());
+    assert!(got.len().abs_diff(want.len()) <= 4, "played {} samples, synth wrote {} ({stderr})", got.len(), want.len());
+    assert!(stderr.contains("(2 utterances)"), "{stderr}");
+    let (err, peak) = max_error(&got, &want);
+    assert!(err <= 2e-3 * peak.max(1e-3) + 2.0 / 32768.0, "max |said - synth| = {err} (peak {peak})");
+}
+
+/// `… | ferry say` speaks each line as it arrives: the first line is heard before the
+/// second is written, and both lines are spoken.
+#[test]
+fn say_speaks_stdin_lines_as_they_arrive() {
+    let tmp = tempfile::tempdir().unwrap();
+    let voice = tmp.path().join("voice");
+    voice_support::write_voice(&voice, true, true);
+    let raw = tmp.path().join("lines.raw");
+    file_device(tmp.path(), &raw);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["--device", "cpu", "--verbose", "say", "--voice", voice.to_str().unwrap()])
+        .env("HOME", tmp.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "Hello there, good friend.").unwrap();
+    stdin.flush().unwrap();
+    // Wait (at most a minute) until sound reaches the card while stdin is still open.
+    let heard = |path: &Path| std::fs::read(path).map(|b| b.iter().any(|&x| x != 0)).unwrap_or(false);
+    let start = std::time::Instant::now();
+    while !heard(&raw) {
+        assert!(start.elapsed().as_secs() < 60, "nothing was played within 60 s of the first line");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    writeln!(stdin, "The second line.").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("(2 utterances)"), "{stderr}");
 }
 
 #[test]

@@ -77,6 +77,8 @@ pub struct AcousticTask {
     val: Batch,
     mel: MelConfig,
     seed: u64,
+    /// The phoneme vocabulary of the ids (id order), exported with the model.
+    symbols: Vec<String>,
 }
 
 impl AcousticTask {
@@ -120,7 +122,15 @@ impl AcousticTask {
         let batches = usable.chunks(bs).map(|c| collate(&c.iter().collect::<Vec<_>>(), device)).collect::<Result<Vec<_>>>()?;
         let val_items: Vec<&Utterance> = usable.iter().take(4).collect();
         let val = collate(&val_items, device)?;
-        Ok(AcousticTask { vs, model, opt, cfg, schedule, batches, val, mel, seed })
+        let symbols = crate::text::tokenizer::Tokenizer::default_english().symbols();
+        Ok(AcousticTask { vs, model, opt, cfg, schedule, batches, val, mel, seed, symbols })
+    }
+
+    /// Sets the phoneme vocabulary the utterances' ids come from (default: the English
+    /// tokenizer); `ferry export` writes it into the voice as `tokenizer.json`.
+    pub fn with_symbols(mut self, symbols: Vec<String>) -> AcousticTask {
+        self.symbols = symbols;
+        self
     }
 
     pub fn parameters(&self) -> i64 {
@@ -226,6 +236,7 @@ impl TrainTask for AcousticTask {
             model: "fastpitch".into(),
             config: serde_json::to_value(&self.cfg.model).unwrap_or(serde_json::Value::Null),
             store: "model".into(),
+            symbols: Some(self.symbols.clone()),
         }
     }
 }
@@ -237,6 +248,7 @@ impl TrainTask for AcousticTask {
 pub fn train_task(setup: &crate::train::TrainSetup) -> Result<Box<dyn TrainTask>> {
     let frontend = crate::text::Frontend::new(crate::synth::frontend_options(None))?;
     let vocab = frontend.tokenizer.len() as i64;
+    let symbols = frontend.tokenizer.symbols();
     let cfg = match &setup.config {
         None => AcousticConfig { model: super::Config::full(vocab), train: Default::default() },
         Some(v) => AcousticConfig::from_json(v)?,
@@ -251,5 +263,6 @@ pub fn train_task(setup: &crate::train::TrainSetup) -> Result<Box<dyn TrainTask>
     });
     let cache = super::data::default_cache_dir(&setup.data_dir);
     let utterances = super::data::load_utterances(&setup.data_dir, &setup.mel, text, &cache, true)?;
-    Ok(Box::new(AcousticTask::new(cfg, utterances, setup.mel.clone(), setup.device, setup.seed, setup.batch_size)?))
+    let task = AcousticTask::new(cfg, utterances, setup.mel.clone(), setup.device, setup.seed, setup.batch_size)?;
+    Ok(Box::new(task.with_symbols(symbols)))
 }

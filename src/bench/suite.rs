@@ -9,7 +9,7 @@ use tch::Device;
 use super::record::{self, BenchRecord};
 use super::vocoder::{self, VocoderBench};
 use crate::error::{Error, Result};
-use crate::vocoder::{Family, VocodeOptions};
+use crate::vocoder::{Family, Precision, VocodeOptions};
 
 /// What `ferry bench all` measures.
 #[derive(Debug, Clone)]
@@ -43,23 +43,29 @@ pub fn run(s: &Suite, mut progress: impl FnMut(&str)) -> Result<SuiteResult> {
         }
         for &family in &s.families {
             for config in vocoder::default_configs(family) {
-                progress(&format!("{family} {config}, {threads} thread(s)"));
-                let b = VocoderBench {
-                    family,
-                    config: config.to_string(),
-                    seconds: s.seconds,
-                    batch: s.batch,
-                    threads,
-                    runs: s.runs,
-                    device: s.device,
-                    options: s.options.clone(),
-                };
-                match run_isolated(&b) {
-                    Ok(r) => records.push(r),
-                    Err(e) => {
-                        let key = format!("{family} {config}");
-                        if !skipped.iter().any(|(k, _)| k == &key) {
-                            skipped.push((key, e.to_string()));
+                for &precision in vocoder::default_precisions(family) {
+                    let label = match precision {
+                        Precision::Fp32 => format!("{family} {config}"),
+                        p => format!("{family} {config} {p}"),
+                    };
+                    progress(&format!("{label}, {threads} thread(s)"));
+                    let b = VocoderBench {
+                        family,
+                        config: config.to_string(),
+                        seconds: s.seconds,
+                        batch: s.batch,
+                        threads,
+                        runs: s.runs,
+                        device: s.device,
+                        options: s.options.clone(),
+                        precision,
+                    };
+                    match run_isolated(&b) {
+                        Ok(r) => records.push(r),
+                        Err(e) => {
+                            if !skipped.iter().any(|(k, _)| k == &label) {
+                                skipped.push((label, e.to_string()));
+                            }
                         }
                     }
                 }
@@ -91,6 +97,7 @@ fn run_isolated(b: &VocoderBench) -> Result<BenchRecord> {
     if let Some(n) = b.options.steps {
         cmd.args(["--steps", &n.to_string()]);
     }
+    cmd.args(["--precision", &b.precision.to_string()]);
     let out = cmd.output().map_err(|e| Error::External(format!("cannot run ferry bench vocoder: {e}")))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);

@@ -16,7 +16,7 @@ use super::machine;
 use super::record::BenchRecord;
 use crate::audio::{MelConfig, MelExtractor};
 use crate::error::Result;
-use crate::vocoder::{self, Family, VocodeOptions, Vocoder};
+use crate::vocoder::{self, Family, Precision, VocodeOptions, Vocoder};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -29,6 +29,8 @@ pub struct VocoderBench {
     pub runs: usize,
     pub device: Device,
     pub options: VocodeOptions,
+    /// Arithmetic precision (bf16: gan only).
+    pub precision: Precision,
 }
 
 fn sync(device: Device) {
@@ -49,7 +51,8 @@ fn timed(voc: &dyn Vocoder, mel: &Tensor, opts: &VocodeOptions, device: Device) 
 pub fn run(b: &VocoderBench) -> Result<BenchRecord> {
     crate::device::set_threads(b.threads);
     let mel_cfg = MelConfig::default();
-    let voc = vocoder::build_random(b.family, &b.config, &mel_cfg, b.device)?;
+    let mut voc = vocoder::build_random(b.family, &b.config, &mel_cfg, b.device)?;
+    voc.set_precision(b.precision)?;
     let signal = super::test_signal(b.seconds, mel_cfg.sampling_rate);
     let mel = MelExtractor::new(&mel_cfg)?.compute(&signal).to_tensor().to_device(b.device); // [1, n_mels, F]
     let frames = mel.size()[2];
@@ -84,9 +87,15 @@ pub fn run(b: &VocoderBench) -> Result<BenchRecord> {
         kind: "vocoder".into(),
         family: b.family.key().into(),
         model: voc.model_name().into(),
-        config: match (b.family, b.options.steps) {
-            (Family::Diffusion, Some(n)) => format!("{} ({n} steps)", b.config),
-            _ => b.config.clone(),
+        config: {
+            let mut c = match (b.family, b.options.steps) {
+                (Family::Diffusion, Some(n)) => format!("{} ({n} steps)", b.config),
+                _ => b.config.clone(),
+            };
+            if b.precision != Precision::Fp32 {
+                c.push_str(&format!(" {}", b.precision));
+            }
+            c
         },
         date,
         revision: super::git_revision(),
@@ -118,6 +127,14 @@ pub fn device_label(device: Device) -> String {
     }
 }
 
+/// Precisions `ferry bench all` measures for each family: gan in fp32 and bf16.
+pub fn default_precisions(family: Family) -> &'static [Precision] {
+    match family {
+        Family::Gan => &[Precision::Fp32, Precision::Bf16],
+        _ => &[Precision::Fp32],
+    }
+}
+
 /// Presets `ferry bench all` measures for each family (others with `bench vocoder`).
 pub fn default_configs(family: Family) -> &'static [&'static str] {
     match family {
@@ -145,6 +162,7 @@ mod tests {
             runs: 1,
             device: Device::Cpu,
             options: VocodeOptions { iterations: Some(4), ..Default::default() },
+            precision: Precision::Fp32,
         };
         let r = run(&b).unwrap();
         assert_eq!((r.family.as_str(), r.batch, r.threads), ("griffin-lim", 2, 1));

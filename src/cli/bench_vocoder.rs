@@ -8,7 +8,7 @@ use clap::Args;
 use super::{parse_family, pick_device, GlobalArgs};
 use crate::bench::{record, suite, vocoder as vb};
 use crate::error::{Error, Result};
-use crate::vocoder::{Family, VocodeOptions};
+use crate::vocoder::{Family, Precision, VocodeOptions};
 
 #[derive(Debug, Args)]
 pub struct VocoderBenchArgs {
@@ -58,6 +58,10 @@ pub struct CommonBenchArgs {
     /// Results folder (a JSON file per day and machine is appended to).
     #[arg(long, default_value = "bench/results")]
     pub results: PathBuf,
+    /// `bench vocoder`: arithmetic precision, fp32 or bf16 (gan only). `bench all` measures
+    /// gan in both.
+    #[arg(long, default_value = "fp32", value_parser = super::parse_precision)]
+    pub precision: Precision,
 }
 
 impl CommonBenchArgs {
@@ -97,6 +101,7 @@ pub fn run_vocoder(g: &GlobalArgs, a: VocoderBenchArgs) -> Result<()> {
             runs: a.common.runs,
             device,
             options: a.common.options(g),
+            precision: a.common.precision,
         };
         records.push(vb::run(&b)?);
     }

@@ -40,13 +40,14 @@ pub fn run(g: &GlobalArgs, a: ResynthArgs) -> Result<()> {
         voice.as_ref().and_then(|v| v.config.default_vocoder.as_deref()).and_then(|f| f.parse().ok()).unwrap_or(Family::GriffinLim)
     });
     let device = pick_device(g)?;
-    let voc: Box<dyn Vocoder> = match (&voice, family) {
+    let mut voc: Box<dyn Vocoder> = match (&voice, family) {
         (_, Family::GriffinLim) => Box::new(GriffinLim::new(&mel_cfg, device)?),
         (Some(v), f) => vocoder::load(v, f, device)?,
         (None, f) => {
             return Err(Error::arg(format!("the {f} vocoder needs a voice with trained weights; pass --voice NAME (see `ferry voices`) or use --vocoder griffin-lim")))
         }
     };
+    voc.set_precision(a.vocoder.precision)?;
 
     let (input, info) = audio::read_wav(&a.input)?;
     if let Some(note) = info.mixdown_note() {

@@ -84,6 +84,10 @@ pub fn evaluate(plan: &EvalPlan) -> Result<Report> {
         return Err(Error::arg("copy synthesis (--resynth) needs a reference WAV for every utterance"));
     }
 
+    // Text to speech: every item's mel comes from the acoustic model once, and every
+    // family vocodes the same mel (the acoustic model is deterministic).
+    let tts_mels: Vec<Mel> = if plan.resynth { Vec::new() } else { text_to_mels(plan)? };
+
     let total = plan.families.len() * plan.items.len();
     let bar = progress_bar(total as u64, plan.progress);
     let mut systems: Vec<(String, String, Vec<PathBuf>, f64, f64)> = Vec::new(); // (system, model, wavs, compute s, audio s)
@@ -104,10 +108,10 @@ pub fn evaluate(plan: &EvalPlan) -> Result<Report> {
         let dir = wav_root.join(family.key());
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let (mut wavs, mut compute_s, mut audio_s) = (Vec::new(), 0.0, 0.0);
-        for (item, r) in plan.items.iter().zip(&refs) {
+        for (k, (item, r)) in plan.items.iter().zip(&refs).enumerate() {
             let mel = match (plan.resynth, r) {
                 (true, Some(r)) => r.mel.clone(),
-                _ => synthesize_mel(plan.voice, item)?,
+                _ => tts_mels[k].clone(),
             };
             let t = Instant::now();
             let wav = voc.vocode(&mel.to_tensor(), &plan.options)?;
@@ -330,13 +334,24 @@ fn build_vocoder(voice: &Voice, family: Family, device: Device) -> Result<Box<dy
     vocoder::load(voice, family, device)
 }
 
-/// Text → log-mel with the voice's acoustic model.
-fn synthesize_mel(voice: &Voice, item: &Item) -> Result<Mel> {
-    let _ = item;
-    match &voice.config.acoustic {
-        None => Err(Error::voice(voice.name(), "has no acoustic model, so it cannot read text; evaluate its vocoders by copy synthesis with --resynth DIR")),
-        Some(_) => Err(Error::arg("text-to-speech evaluation needs the acoustic model's synthesiser, which is not in this build yet; use --resynth DIR")),
+/// Text → log-mel of every item with the voice's frontend and acoustic model (the
+/// sentences of one item joined in time).
+fn text_to_mels(plan: &EvalPlan) -> Result<Vec<Mel>> {
+    if plan.voice.config.acoustic.is_none() {
+        return Err(Error::voice(plan.voice.name(), "has no acoustic model, so it cannot read text; evaluate its vocoders by copy synthesis with --resynth DIR"));
     }
+    // Griffin-Lim needs no weights: the synthesizer is only used up to the mel here.
+    let tts = crate::synth::Synthesizer::new(plan.voice, Family::GriffinLim, plan.device)?;
+    let opts = crate::synth::SynthOptions::default();
+    plan.items
+        .iter()
+        .map(|item| {
+            let text = item.text.as_deref().ok_or_else(|| Error::arg(format!("utterance '{}' has no text to synthesise", item.id)))?;
+            let mels = tts.mels(text, &opts)?;
+            let joined = tch::Tensor::cat(&mels.iter().map(|m| m.to_device(Device::Cpu)).collect::<Vec<_>>(), 2); // [1, n_mels, F]
+            Mel::from_tensor(&joined)
+        })
+        .collect()
 }
 
 fn absolute(p: &Path) -> Result<PathBuf> {

@@ -1,6 +1,7 @@
 //! Shared neural-network pieces: weight files and layers used by several models.
 
 pub mod dilated_stream;
+pub mod fast_conv;
 pub mod noise;
 pub mod safetensors;
 pub mod weight_norm;

@@ -92,6 +92,13 @@ impl Tokenizer {
         u32::try_from(id).ok().and_then(|i| self.inner.id_to_token(i))
     }
 
+    /// Every symbol in id order (index = id).
+    pub fn symbols(&self) -> Vec<String> {
+        let mut v: Vec<(u32, String)> = self.inner.get_vocab(true).into_iter().map(|(s, i)| (i, s)).collect();
+        v.sort();
+        v.into_iter().map(|(_, s)| s).collect()
+    }
+
     /// Symbols → ids; an unknown symbol is an error that names it.
     pub fn encode(&self, symbols: &[String]) -> Result<Vec<i64>> {
         symbols

@@ -56,6 +56,14 @@ pub fn export(checkpoint: &Path, voice_dir: &Path) -> Result<ModelEntry> {
         )));
     }
 
+    // The acoustic model's ids mean nothing without the vocabulary it was trained on.
+    let tokenizer = match (info.role.as_str(), &info.symbols) {
+        ("acoustic", None) => {
+            return Err(Error::weights(checkpoint, "an acoustic checkpoint without its phoneme vocabulary (written by an older Ferry); retrain it"))
+        }
+        (_, Some(symbols)) => Some(crate::text::tokenizer::Tokenizer::from_symbols(symbols)?),
+        (_, None) => None,
+    };
     let file = format!("{}.safetensors", info.role);
     safetensors::write(voice_dir.join(&file), &weights, Some(Kind::Half))?;
     let entry = ModelEntry {
@@ -70,6 +78,9 @@ pub fn export(checkpoint: &Path, voice_dir: &Path) -> Result<ModelEntry> {
         },
     };
     if info.role == "acoustic" {
+        if let Some(t) = &tokenizer {
+            t.save(voice_dir.join(&config.tokenizer))?;
+        }
         config.acoustic = Some(entry.clone());
     } else {
         info.role.parse::<crate::vocoder::Family>()?;

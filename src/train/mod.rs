@@ -73,6 +73,10 @@ pub struct ExportInfo {
     pub config: serde_json::Value,
     /// The store that holds the inference weights (e.g. "generator").
     pub store: String,
+    /// Acoustic models: the phoneme vocabulary in id order (id 0 = padding) the model was
+    /// trained with; `ferry export` writes it into the voice as `tokenizer.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbols: Option<Vec<String>>,
 }
 
 /// A model being trained.

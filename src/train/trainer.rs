@@ -217,7 +217,7 @@ mod tests {
             CheckpointParts { stores: vec![("model", &mut self.vs)], optimizers: vec![("opt", &mut self.opt)] }
         }
         fn export_info(&self) -> ExportInfo {
-            ExportInfo { role: "test".into(), model: "linear".into(), config: serde_json::json!({}), store: "model".into() }
+            ExportInfo { role: "test".into(), model: "linear".into(), config: serde_json::json!({}), store: "model".into(), symbols: None }
         }
     }
 

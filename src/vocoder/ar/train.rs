@@ -183,6 +183,7 @@ impl TrainTask for WaveRnnTask {
             model: "wavernn".into(),
             config: serde_json::to_value(&self.cfg).unwrap_or_default(),
             store: "wavernn".into(),
+            symbols: None,
         }
     }
 }

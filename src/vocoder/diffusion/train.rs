@@ -117,6 +117,7 @@ impl TrainTask for DiffWaveTask {
             model: "diffwave".into(),
             config: serde_json::to_value(&self.cfg).unwrap_or(serde_json::Value::Null),
             store: "diffwave".into(),
+            symbols: None,
         }
     }
 }

@@ -2,12 +2,14 @@
 //! 2019, section 2.3), prepared once per loaded model: weight norms folded, every
 //! invertible 1x1 convolution's inverse computed once, and each coupling's WN streamed
 //! through cache-sized blocks of time ([`crate::nn::dilated_stream`]). Each flow's mel
-//! conditioner (`cond_layer`) is computed once per utterance.
+//! conditioner (`cond_layer`) is computed once per utterance. The 1x1 convolutions run as
+//! matrix products ([`crate::nn::fast_conv::pointwise`]).
 
 use tch::{Kind, Tensor};
 
 use super::model::{unsqueeze_audio, WaveGlow};
 use crate::nn::dilated_stream::{self, SkipShape, Window, WindowLayer};
+use crate::nn::fast_conv::pointwise;
 
 /// Time steps (groups) per streamed block.
 pub const DEFAULT_BLOCK: i64 = 2048;
@@ -110,7 +112,7 @@ impl Inverse {
                 let f = &self.flows[k];
                 let h = audio.size()[1] / 2;
                 let (a0, a1) = (audio.narrow(1, 0, h), audio.narrow(1, h, h));
-                let cond = spect.conv1d(&f.cond_w, Some(&f.cond_b), [1], [0], [1], 1); // [B, 2C·L, N], once per flow
+                let cond = pointwise(spect, &f.cond_w, Some(&f.cond_b)); // [B, 2C·L, N], once per flow
                 let layers: Vec<StepLayer> = f
                     .layers
                     .iter()
@@ -124,9 +126,9 @@ impl Inverse {
                     n,
                     self.block,
                     shape,
-                    |t0, len| a0.narrow(2, t0, len).conv1d(&f.start_w, Some(&f.start_b), [1], [0], [1], 1),
+                    |t0, len| pointwise(&a0.narrow(2, t0, len), &f.start_w, Some(&f.start_b)),
                     |skip, t0, len| {
-                        let out = skip.conv1d(&f.end_w, Some(&f.end_b), [1], [0], [1], 1); // [B, 2h, len]
+                        let out = pointwise(skip, &f.end_w, Some(&f.end_b)); // [B, 2h, len]
                         let (shift, log_s) = (out.narrow(1, 0, h), out.narrow(1, h, h));
                         let x = (a1.narrow(2, t0, len) - shift) * (-log_s).exp();
                         new_a1.narrow(2, t0, len).copy_(&x);
@@ -161,7 +163,7 @@ impl WindowLayer for StepLayer<'_> {
         let mut acts = x.conv1d(&l.in_w, Some(&l.in_b), [1], [0], [l.dilation], 1); // [B, 2C, n]
         acts += self.cond.narrow(2, w.t0, w.n);
         let acts = acts.narrow(1, 0, c).tanh() * acts.narrow(1, c, c).sigmoid(); // [B, C, n]
-        let rs = acts.conv1d(&l.rs_w, Some(&l.rs_b), [1], [0], [1], 1);
+        let rs = pointwise(&acts, &l.rs_w, Some(&l.rs_b));
         if need_next {
             (Some(w.center() + rs.narrow(1, 0, c)), rs.narrow(1, c, c))
         } else {

@@ -105,6 +105,7 @@ impl TrainTask for WaveGlowTask {
             model: "waveglow".into(),
             config: serde_json::to_value(&self.cfg).unwrap_or(serde_json::Value::Null),
             store: "waveglow".into(),
+            symbols: None,
         }
     }
 }

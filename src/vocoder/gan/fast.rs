@@ -12,12 +12,8 @@
 use tch::{Kind, Tensor};
 
 use super::generator::{leaky_relu, Generator, ResBlock, LRELU_SLOPE, LRELU_SLOPE_POST};
+pub use crate::nn::fast_conv::to_channels_last;
 use crate::nn::{WnConv1d, WnConvTranspose1d};
-
-/// `[B, C, T]` → `[B, C, 1, T]` in channels-last layout (physically `[B, T, C]`).
-pub fn to_channels_last(x: &Tensor) -> Tensor {
-    x.transpose(1, 2).contiguous().transpose(1, 2).unsqueeze(2)
-}
 
 /// A folded 1-D convolution (or transposed convolution) run as its 2-D twin.
 #[derive(Debug)]

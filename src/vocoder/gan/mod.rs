@@ -25,7 +25,7 @@ pub use config::Config;
 pub use fast::FastGenerator;
 pub use generator::Generator;
 
-use super::{Family, VocodeOptions, Vocoder};
+use super::{Family, Precision, VocodeOptions, Vocoder};
 use crate::audio::MelConfig;
 use crate::error::{Error, Result};
 use crate::voice::Voice;
@@ -35,7 +35,10 @@ pub const MODEL_NAME: &str = "hifigan";
 
 /// A HiFi-GAN vocoder ready for inference.
 pub struct HifiGan {
+    /// The folded generator in fp32.
     gen: FastGenerator,
+    /// A reduced-precision copy of `gen`, used instead of it when set.
+    low_precision: Option<FastGenerator>,
     n_mels: i64,
     hop: usize,
     sample_rate: u32,
@@ -53,13 +56,12 @@ impl HifiGan {
                 format!("upsample_rates multiply to {} but the mel hop size is {}", gen.cfg.hop(), mel.hop_size),
             ));
         }
-        Ok(Self { gen: FastGenerator::new(gen), n_mels, hop: mel.hop_size, sample_rate: mel.sampling_rate, device: vs.device(), _vs: vs })
+        Ok(Self { gen: FastGenerator::new(gen), low_precision: None, n_mels, hop: mel.hop_size, sample_rate: mel.sampling_rate, device: vs.device(), _vs: vs })
     }
 
-    /// Computes in bf16 from now on (faster on CPUs with AVX512-BF16 and on GPUs; slightly
-    /// less exact).
-    pub fn use_kind(&mut self, kind: Kind) {
-        self.gen = self.gen.with_kind(kind);
+    /// The generator that `vocode` runs.
+    fn active(&self) -> &FastGenerator {
+        self.low_precision.as_ref().unwrap_or(&self.gen)
     }
 }
 
@@ -92,7 +94,15 @@ impl Vocoder for HifiGan {
         if size[2] == 0 {
             return Ok(Tensor::zeros([size[0], 0], (Kind::Float, self.device)));
         }
-        Ok(self.gen.forward(&mel.to_device(self.device)))
+        Ok(self.active().forward(&mel.to_device(self.device)))
+    }
+    fn set_precision(&mut self, precision: Precision) -> Result<()> {
+        // Always converted from the fp32 weights, so switching back and forth loses nothing.
+        self.low_precision = match precision {
+            Precision::Fp32 => None,
+            p => Some(self.gen.with_kind(p.kind())),
+        };
+        Ok(())
     }
 }
 

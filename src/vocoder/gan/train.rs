@@ -174,6 +174,7 @@ impl TrainTask for GanTask {
             model: MODEL_NAME.into(),
             config: serde_json::to_value(&self.cfg).unwrap_or_default(),
             store: "generator".into(),
+            symbols: None,
         }
     }
 }

@@ -190,6 +190,6 @@ impl TrainTask for VaeTask {
     }
 
     fn export_info(&self) -> ExportInfo {
-        ExportInfo { role: "vae".into(), model: MODEL_NAME.into(), config: serde_json::to_value(&self.cfg).unwrap_or_default(), store: "vae".into() }
+        ExportInfo { role: "vae".into(), model: MODEL_NAME.into(), config: serde_json::to_value(&self.cfg).unwrap_or_default(), store: "vae".into(), symbols: None }
     }
 }
