@@ -16,6 +16,9 @@ use crate::error::Result;
 use crate::vocoder::stream::{vocode_streaming, ChunkPlan};
 use crate::vocoder::{VocodeOptions, Vocoder};
 
+/// Seconds of audio the sound card's ring buffer holds for `ferry say` and `--play`.
+pub const RING_SECONDS: f64 = 10.0;
+
 /// Where streamed audio goes.
 pub trait AudioSink {
     /// Sample rate the sink wants.

@@ -36,11 +36,12 @@ pub struct Attention {
 }
 
 impl ConvAttention {
-    pub fn new(p: nn::Path, n_mel_channels: i64, n_text_channels: i64, n_att_channels: i64) -> Self {
+    /// `key_kernel`: kernel of the first key convolution (the reference: 3).
+    pub fn new(p: nn::Path, n_mel_channels: i64, n_text_channels: i64, n_att_channels: i64, key_kernel: i64) -> Self {
         let kp = &p / "key_proj";
         let qp = &p / "query_proj";
         ConvAttention {
-            key_proj: [conv_norm(&kp / 0, n_text_channels, n_text_channels * 2, 3), conv_norm(&kp / 2, n_text_channels * 2, n_att_channels, 1)],
+            key_proj: [conv_norm(&kp / 0, n_text_channels, n_text_channels * 2, key_kernel), conv_norm(&kp / 2, n_text_channels * 2, n_att_channels, 1)],
             query_proj: [
                 conv_norm(&qp / 0, n_mel_channels, n_mel_channels * 2, 3),
                 conv_norm(&qp / 2, n_mel_channels * 2, n_mel_channels, 1),

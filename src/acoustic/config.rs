@@ -73,6 +73,13 @@ pub struct Config {
     /// Aligner attention dimension (the reference fixes it to 80 = `n_mel_channels`).
     #[serde(default = "eighty")]
     pub n_att_channels: i64,
+    /// Kernel of the aligner's first key convolution over the symbol embeddings (Ferry's
+    /// knob; the reference fixes it to 3). With 3 each key also sees its neighbours; on a
+    /// task of a few utterances whose symbols never repeat, the attention can then settle
+    /// on a path shifted by part of a symbol that explains the data as well. 1 makes each
+    /// key see only its own symbol.
+    #[serde(default = "three")]
+    pub attn_key_kernel_size: i64,
     /// Longest duration (frames) one symbol may get at inference.
     #[serde(default = "max_duration")]
     pub max_duration: f64,
@@ -83,6 +90,9 @@ fn yes() -> bool {
 }
 fn one() -> i64 {
     1
+}
+fn three() -> i64 {
+    3
 }
 fn eighty() -> i64 {
     80
@@ -246,6 +256,7 @@ impl Config {
             energy_embedding_kernel_size: 3,
             n_speakers: 1,
             n_att_channels: n_att,
+            attn_key_kernel_size: 3,
             max_duration: 75.0,
         }
     }
@@ -290,6 +301,7 @@ impl Config {
             self.energy_predictor_kernel_size,
             self.pitch_embedding_kernel_size,
             self.energy_embedding_kernel_size,
+            self.attn_key_kernel_size,
         ];
         if kernels.iter().any(|&k| k <= 0 || k % 2 == 0) {
             return bad("every kernel size must be odd and positive".into());

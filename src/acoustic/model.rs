@@ -172,7 +172,7 @@ impl FastPitch {
             pitch_emb: conv("pitch_emb", cfg.pitch_embedding_kernel_size),
             energy_emb: energy.then(|| conv("energy_emb", cfg.energy_embedding_kernel_size)),
             proj: nn::linear(&p / "proj", d, cfg.n_mel_channels, Default::default()),
-            attention: ConvAttention::new(&p / "attention", cfg.n_mel_channels, d, cfg.n_att_channels),
+            attention: ConvAttention::new(&p / "attention", cfg.n_mel_channels, d, cfg.n_att_channels, cfg.attn_key_kernel_size),
             pitch_mean: p.zeros_no_train("pitch_mean", &[1]),
             pitch_std: p.ones_no_train("pitch_std", &[1]),
         })

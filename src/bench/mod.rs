@@ -6,6 +6,7 @@ pub mod ar;
 pub mod machine;
 pub mod mel;
 pub mod record;
+pub mod say;
 pub mod suite;
 pub mod teacher;
 pub mod text;

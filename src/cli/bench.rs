@@ -56,6 +56,33 @@ pub enum BenchWhat {
     /// WaveRNN generation (random weights): samples/s and real-time factor, folded and
     /// sequential, plain-Rust and libtorch sampling loops.
     Ar(ArBenchArgs),
+    /// What `ferry say` listeners get, per family: time to first audio for a 20-word
+    /// sentence and underruns over minutes of text, on a simulated real-time sound card.
+    Say(SayBenchArgs),
+}
+
+/// Options of `ferry bench say`.
+#[derive(Debug, Args)]
+pub struct SayBenchArgs {
+    /// Families: all, or a comma-separated list (e.g. gan,diffusion).
+    #[arg(long, default_value = "all")]
+    families: String,
+    /// Vocoder preset for every listed family (default: each family's voice-pack size:
+    /// gan/vae/flow compact, ar default, diffusion base).
+    #[arg(long)]
+    config: Option<String>,
+    /// Acoustic model preset (tiny, full) or a JSON config file.
+    #[arg(long, default_value = "full")]
+    acoustic: String,
+    /// Minutes of speech for the underrun count (sentences cycled from --text).
+    #[arg(long, default_value_t = 5.0)]
+    minutes: f64,
+    /// Sentences to speak, one per line (default: the corpus's test split).
+    #[arg(long)]
+    text: Option<std::path::PathBuf>,
+    /// Seconds of audio the sound card's ring buffer holds (as `ferry say`).
+    #[arg(long, default_value_t = crate::speak::RING_SECONDS)]
+    buffer: f64,
 }
 
 /// Options of `ferry bench ar`.
@@ -117,7 +144,53 @@ pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
         }
         BenchWhat::Text { megabytes } => crate::bench::text::run(megabytes),
         BenchWhat::Ar(a) => run_ar(g, a),
+        BenchWhat::Say(a) => run_say(g, a),
     }
+}
+
+fn run_say(g: &GlobalArgs, a: SayBenchArgs) -> Result<()> {
+    use crate::bench::say;
+    use crate::vocoder::Family;
+    if !(a.minutes > 0.0 && a.minutes <= 600.0) || !(a.buffer > 0.0) {
+        return Err(crate::Error::arg("--minutes must be in (0, 600] and --buffer positive"));
+    }
+    let families: Vec<Family> = if a.families.trim().eq_ignore_ascii_case("all") {
+        Family::ALL.to_vec()
+    } else {
+        a.families.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::parse).collect::<Result<_>>()?
+    };
+    let text_path = a.text.clone().unwrap_or_else(|| crate::text::lexicon::data_dir().join("sentences/test.txt"));
+    let body = std::fs::read_to_string(&text_path).map_err(|e| crate::Error::io(&text_path, e))?;
+    let text: Vec<String> = body.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+    let device = super::pick_device(g)?;
+    println!(
+        "ferry say on a simulated {:.0} s-buffer sound card, {}, acoustic '{}' (random weights, {} frames per phoneme), revision {}",
+        a.buffer, crate::device::describe(device), a.acoustic, say::FRAMES_PER_SYMBOL, crate::bench::git_revision()
+    );
+    println!("| family | config | first audio (20 words) ms | underruns | silence s | speech min | compute x real time |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for family in families {
+        let config = a.config.clone().unwrap_or_else(|| say::default_config(family).to_string());
+        eprintln!("ferry: speaking {:.1} min with {family} {config} ...", a.minutes);
+        let b = say::SayBench {
+            family,
+            config: config.clone(),
+            acoustic: a.acoustic.clone(),
+            minutes: a.minutes,
+            text: text.clone(),
+            buffer_s: a.buffer,
+            device,
+            options: crate::vocoder::VocodeOptions { seed: Some(g.seed), ..Default::default() },
+        };
+        match say::run(&b) {
+            Ok(r) => println!(
+                "| {family} | {config} | {:.0} | {} | {:.1} | {:.1} | {:.2} |",
+                r.first_audio_s * 1e3, r.underruns, r.gap_s, r.audio_s / 60.0, r.audio_s / r.compute_s
+            ),
+            Err(e) => println!("| {family} | {config} | – | – | – | – | – ({e}) |"),
+        }
+    }
+    Ok(())
 }
 
 fn mel_rate() -> f64 {

@@ -255,7 +255,7 @@ pub(crate) fn play_mels(
     #[cfg(feature = "playback")]
     {
         let stop = stop_flag();
-        let player = crate::audio::playback::Player::open(output_device, 10.0)?;
+        let player = crate::audio::playback::Player::open(output_device, crate::speak::RING_SECONDS as f32)?;
         if g.verbose {
             let i = &player.info;
             eprintln!("ferry: playing on '{}' at {} Hz, {} ch, {}", i.name, i.sample_rate, i.channels, i.sample_format);
