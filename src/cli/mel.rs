@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{optional_voice, GlobalArgs};
-use crate::audio::{self, image, npy, MelConfig, MelExtractor};
+use crate::audio::{image, npy, MelConfig, MelExtractor};
 use crate::error::Result;
 
 #[derive(Debug, Args)]
@@ -26,16 +26,7 @@ pub struct MelArgs {
 pub fn run(_g: &GlobalArgs, a: MelArgs) -> Result<()> {
     let voice = optional_voice(a.voice.as_deref())?;
     let cfg = voice.as_ref().map_or_else(MelConfig::default, |v| v.config.mel.clone());
-    let (wav, info) = audio::read_wav(&a.input)?;
-    if let Some(note) = info.mixdown_note() {
-        eprintln!("ferry: note: {note}");
-    }
-    let wav = if wav.sample_rate != cfg.sampling_rate {
-        eprintln!("ferry: note: resampling {} Hz -> {} Hz", wav.sample_rate, cfg.sampling_rate);
-        audio::resample::resample(&wav, cfg.sampling_rate)?
-    } else {
-        wav
-    };
+    let wav = super::read_input_wav(&a.input, cfg.sampling_rate)?;
     let mel = MelExtractor::new(&cfg)?.compute(&wav.samples);
     npy::write_f32(&a.output, &mel.data, &[mel.n_mels, mel.frames])?;
     if let Some(png) = &a.png {

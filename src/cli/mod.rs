@@ -232,6 +232,20 @@ pub(crate) fn load_synthesizer(g: &GlobalArgs, voice: Option<&str>, vocoder: &Vo
     Ok(tts)
 }
 
+/// Reads a WAV for a voice whose rate is `rate`: mixed to mono and resampled, each with a
+/// note on stderr.
+pub(crate) fn read_input_wav(path: &std::path::Path, rate: u32) -> Result<crate::audio::Audio> {
+    let (wav, info) = crate::audio::read_wav(path)?;
+    if let Some(note) = info.mixdown_note() {
+        eprintln!("ferry: note: {note}");
+    }
+    if wav.sample_rate == rate {
+        return Ok(wav);
+    }
+    eprintln!("ferry: note: resampling {} Hz -> {rate} Hz", wav.sample_rate);
+    crate::audio::resample::resample(&wav, rate)
+}
+
 /// Writes audio to a WAV file, or to stdout as WAV when the path is `-`.
 pub(crate) fn write_audio(path: &std::path::Path, audio: &crate::audio::Audio, format: crate::audio::SampleFormat) -> Result<()> {
     if path.as_os_str() == "-" {

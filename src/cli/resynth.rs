@@ -49,16 +49,7 @@ pub fn run(g: &GlobalArgs, a: ResynthArgs) -> Result<()> {
     };
     voc.set_precision(a.vocoder.precision)?;
 
-    let (input, info) = audio::read_wav(&a.input)?;
-    if let Some(note) = info.mixdown_note() {
-        eprintln!("ferry: note: {note}");
-    }
-    let input = if input.sample_rate != mel_cfg.sampling_rate {
-        eprintln!("ferry: note: resampling {} Hz -> {} Hz", input.sample_rate, mel_cfg.sampling_rate);
-        audio::resample::resample(&input, mel_cfg.sampling_rate)?
-    } else {
-        input
-    };
+    let input = super::read_input_wav(&a.input, mel_cfg.sampling_rate)?;
     let mel = MelExtractor::new(&mel_cfg)?.compute(&input.samples);
     if mel.frames == 0 {
         return Err(Error::audio(&a.input, format!(

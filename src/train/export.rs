@@ -9,7 +9,7 @@ use super::checkpoint::{checkpoint_export_info, checkpoint_step};
 use crate::audio::MelConfig;
 use crate::error::{Error, Result};
 use crate::nn::safetensors;
-use crate::voice::{ModelEntry, TrainingInfo, Voice, VoiceConfig, FORMAT_VERSION};
+use crate::voice::{ModelEntry, TrainingInfo, Voice, VoiceConfig};
 
 /// Exports the inference weights of `checkpoint` into the voice directory `voice_dir`
 /// (created when absent) and records them in its `voice.json`.
@@ -37,17 +37,8 @@ pub fn export(checkpoint: &Path, voice_dir: &Path) -> Result<ModelEntry> {
             serde_json::from_str(&text).map_err(|e| Error::config(json_path.display().to_string(), e.to_string()))
         })?
     } else {
-        VoiceConfig {
-            format_version: FORMAT_VERSION,
-            name: voice_dir.file_name().map_or_else(|| "voice".into(), |s| s.to_string_lossy().into_owned()),
-            language: "en-US".into(),
-            sample_rate: mel.sampling_rate,
-            mel: mel.clone(),
-            tokenizer: "tokenizer.json".into(),
-            acoustic: None,
-            vocoders: Default::default(),
-            default_vocoder: None,
-        }
+        let name = voice_dir.file_name().map_or_else(|| "voice".into(), |s| s.to_string_lossy().into_owned());
+        VoiceConfig::new(&name, mel.clone())
     };
     if config.mel != mel {
         return Err(Error::voice(&config.name, format!(

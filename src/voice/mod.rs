@@ -70,6 +70,24 @@ pub struct VoiceConfig {
     pub default_vocoder: Option<String>,
 }
 
+impl VoiceConfig {
+    /// A voice with no models yet: the current format, US English, the mel's sample rate
+    /// and `tokenizer.json`.
+    pub fn new(name: &str, mel: MelConfig) -> VoiceConfig {
+        VoiceConfig {
+            format_version: FORMAT_VERSION,
+            name: name.into(),
+            language: default_language(),
+            sample_rate: mel.sampling_rate,
+            mel,
+            tokenizer: default_tokenizer(),
+            acoustic: None,
+            vocoders: BTreeMap::new(),
+            default_vocoder: None,
+        }
+    }
+}
+
 fn default_language() -> String {
     "en-US".into()
 }

@@ -57,15 +57,10 @@ pub fn write_voice(dir: &Path, acoustic: bool, gan: bool) -> Voice {
         );
     }
     let cfg = VoiceConfig {
-        format_version: 1,
-        name: "t".into(),
-        language: "en-US".into(),
-        sample_rate: 22050,
-        mel: MelConfig::default(),
-        tokenizer: "tokenizer.json".into(),
         acoustic: acoustic_entry,
         default_vocoder: gan.then(|| "gan".to_string()),
         vocoders: vocoders.into_iter().collect(),
+        ..VoiceConfig::new("t", MelConfig::default())
     };
     std::fs::write(dir.join("voice.json"), serde_json::to_string(&cfg).unwrap()).unwrap();
     Voice::open(dir).unwrap()
