@@ -58,6 +58,7 @@ test: setup browser-deps
 bench: build
 	./target/release/ferry bench mel
 	./target/release/ferry bench all
+	./target/release/ferry bench say --families gan --minutes 5
 
 # Regenerates the librosa reference fixtures of the mel parity test.
 fixtures: venv
