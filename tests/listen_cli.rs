@@ -2,6 +2,7 @@
 //! a study from reference recordings, clear errors for what cannot be rendered, and a report.
 
 mod listen_support;
+mod voice_support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -24,9 +25,11 @@ fn compare_then_report_and_errors() {
         audio::write_wav(dir.path().join(format!("ref/{id}.wav")), &a, SampleFormat::Pcm16).unwrap();
     }
 
-    // Text-to-speech is not in this build: without recordings there is nothing to render.
+    // Without recordings or --tts there is nothing to render; --tts needs a voice.
     let (ok, _, err) = ferry(&["compare", "-f", &d("s.txt"), "-o", &d("x"), "--device", "cpu"]);
-    assert!(!ok && err.contains("--reference DIR"), "{err}");
+    assert!(!ok && err.contains("--reference DIR") && err.contains("--tts"), "{err}");
+    let (ok, _, err) = ferry(&["compare", "-f", &d("s.txt"), "-o", &d("x"), "--tts", "--device", "cpu"]);
+    assert!(!ok && err.contains("--voice"), "{err}");
     // A family named explicitly must be available.
     let (ok, _, err) = ferry(&["compare", "-f", &d("s.txt"), "-o", &d("x"), "--reference", &d("ref"), "--families", "gan", "--device", "cpu"]);
     assert!(!ok && err.contains("gan"), "{err}");
@@ -60,4 +63,40 @@ fn compare_then_report_and_errors() {
     child.kill().unwrap();
     let _ = child.wait();
     assert!(line.contains("http://127.0.0.1:") && line.contains("mushra, 2 trials per listener"), "{line}");
+}
+
+/// `--tts`: each sentence through the voice's acoustic model and each of its vocoders, beside
+/// the recordings' copy synthesis; without recordings, text to speech alone.
+#[test]
+fn compare_with_text_to_speech_conditions() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_string_lossy().to_string();
+    voice_support::write_voice(&dir.path().join("voice"), true, true);
+    std::fs::create_dir_all(d("ref")).unwrap();
+    std::fs::write(d("s.txt"), "a|Hello there, friend.\nb|A second sentence.\n").unwrap();
+    for (i, id) in ["a", "b"].iter().enumerate() {
+        let a = listen_support::speechlike(1.5, 120.0 + 30.0 * i as f64, 22_050, 0.3);
+        audio::write_wav(dir.path().join(format!("ref/{id}.wav")), &a, SampleFormat::Pcm16).unwrap();
+    }
+    let common = ["--voice", &d("voice"), "--tts", "--iterations", "4", "--device", "cpu"];
+    let (ok, _, err) = ferry(&[&["compare", "-f", &d("s.txt"), "-o", &d("both"), "--reference", &d("ref")][..], &common[..]].concat());
+    assert!(ok, "{err}");
+    let study = ferry::listen::Study::load(&dir.path().join("both")).unwrap();
+    let keys: Vec<&str> = study.conditions.iter().map(|c| c.key.as_str()).collect();
+    for k in ["reference", "griffin-lim", "gan", "tts-griffin-lim", "tts-gan"] {
+        assert!(keys.contains(&k), "no {k} condition in {keys:?}");
+    }
+    let tts = study.conditions.iter().find(|c| c.key == "tts-gan").unwrap();
+    assert_eq!(tts.kind, ferry::listen::manifest::ConditionKind::Tts);
+    assert_eq!(study.stimuli.len(), 2 * keys.len());
+
+    let (ok, _, err) = ferry(&[&["compare", "-f", &d("s.txt"), "-o", &d("tts")][..], &common[..]].concat());
+    assert!(ok, "{err}");
+    let study = ferry::listen::Study::load(&dir.path().join("tts")).unwrap();
+    let keys: Vec<&str> = study.conditions.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(keys, ["tts-griffin-lim", "tts-gan"]);
+    for s in &study.stimuli {
+        let (a, _) = audio::read_wav(dir.path().join("tts").join(&s.file)).unwrap();
+        assert!(a.duration() > 0.3, "{} is {} s", s.file, a.duration());
+    }
 }

@@ -10,7 +10,8 @@ use crate::audio::MelConfig;
 use crate::error::{Error, Result};
 use crate::listen::anchor::{LOW_ANCHOR_HZ, MID_ANCHOR_HZ};
 use crate::listen::manifest::read_sentences;
-use crate::listen::render::{Anchor, CopySynthesis, Reference, Render};
+use crate::listen::render::{Anchor, CopySynthesis, Reference, Render, TextToSpeech};
+use crate::synth::{SynthOptions, Synthesizer};
 use crate::listen::study::{self, BuildOptions, SourceDirs};
 use crate::vocoder::{self, griffin_lim::GriffinLim, Family, VocodeOptions};
 
@@ -18,6 +19,8 @@ const AFTER_HELP: &str = "\
 Examples:
   ferry compare -f sentences.txt --reference teacher/ --voice joe -o study/
   ferry compare -f sentences.txt --reference teacher/ --families gan,diffusion --steps 6 50 -o study/
+  ferry compare -f sentences.txt --reference teacher/ --voice joe --tts -o study/
+      copy synthesis and text to speech side by side, against the recordings
   ferry listen study/                       then open http://127.0.0.1:8000/
 
 Recordings are found as DIR/<id>.wav (the id of an `id|text` line) or DIR/<n>.wav (n = the
@@ -73,6 +76,10 @@ pub struct CompareArgs {
     /// Also add the 7 kHz low-passed mid anchor.
     #[arg(long)]
     pub mid_anchor: bool,
+    /// Add text-to-speech conditions (`tts-<family>`): each sentence through the voice's
+    /// acoustic model and every family's vocoder, Griffin-Lim included.
+    #[arg(long)]
+    pub tts: bool,
     /// Title shown to listeners (say nothing about the systems).
     #[arg(long, default_value = "Listening test")]
     pub title: String,
@@ -105,9 +112,9 @@ pub fn run(g: &GlobalArgs, a: CompareArgs) -> Result<()> {
     if !a.lufs.is_finite() || !(-70.0..=0.0).contains(&a.lufs) {
         return Err(Error::arg(format!("--lufs {} is out of range; use a level between -70 and 0 (e.g. -23)", a.lufs)));
     }
-    if a.reference.is_none() && a.resynth.is_none() {
+    if a.reference.is_none() && a.resynth.is_none() && !a.tts {
         return Err(Error::arg(
-            "nothing to render from: text-to-speech rendering needs the acoustic model (crate::synth), which this build does not have yet; pass --reference DIR with recordings of the sentences",
+            "nothing to render from: pass --reference DIR with recordings of the sentences (copy synthesis), or --tts to speak them with the voice's acoustic model",
         ));
     }
     for d in [&a.reference, &a.resynth].into_iter().flatten() {
@@ -141,7 +148,18 @@ pub fn run(g: &GlobalArgs, a: CompareArgs) -> Result<()> {
     } else {
         notes.push("no --reference: no reference or anchors (MUSHRA needs them; A/B and MOS work)".to_string());
     }
-    renders.push(Box::new(CopySynthesis::new(Box::new(GriffinLim::new(&mel, device)?), opts.clone(), &mel, None)?));
+    let copy = a.reference.is_some() || a.resynth.is_some();
+    if copy {
+        renders.push(Box::new(CopySynthesis::new(Box::new(GriffinLim::new(&mel, device)?), opts.clone(), &mel, None)?));
+    }
+    let tts_voice = match (a.tts, voice.as_ref()) {
+        (false, _) => None,
+        (true, None) => return Err(Error::arg("--tts needs a voice with an acoustic model: pass --voice NAME (see `ferry voices`)")),
+        (true, Some(v)) => {
+            renders.push(Box::new(TextToSpeech::new(Synthesizer::new(v, Family::GriffinLim, device)?, SynthOptions { vocode: opts.clone(), ..Default::default() })));
+            Some(v)
+        }
+    };
     if !a.steps.is_empty() && named.as_ref().is_some_and(|n| !n.contains(&Family::Diffusion)) {
         eprintln!("ferry: note: --steps applies to the diffusion family, which --families leaves out");
     }
@@ -157,6 +175,17 @@ pub fn run(g: &GlobalArgs, a: CompareArgs) -> Result<()> {
             continue;
         };
         let variants: Vec<Option<usize>> = if f == Family::Diffusion && !a.steps.is_empty() { a.steps.iter().map(|s| Some(*s)).collect() } else { vec![None] };
+        if let Some(tv) = tts_voice {
+            let o = VocodeOptions { steps: variants[0], ..opts.clone() };
+            match Synthesizer::new(tv, f, device) {
+                Ok(tts) => renders.push(Box::new(TextToSpeech::new(tts, SynthOptions { vocode: o, ..Default::default() }))),
+                Err(e) if !explicit => notes.push(format!("{f}: no text-to-speech condition ({e})")),
+                Err(e) => return Err(e),
+            }
+        }
+        if !copy {
+            continue;
+        }
         for steps in variants {
             match vocoder::load(v, f, device) {
                 Ok(voc) => {

@@ -1,9 +1,9 @@
 //! How the stimuli of a study are made. Each condition is one [`Render`]: given a sentence
 //! (and the recordings found for it) it returns audio at the study's sample rate.
 //!
-//! What exists today: the reference recording itself, low-passed anchors, and copy
-//! synthesis (the recording's mel through any vocoder, Griffin-Lim included). Text-to-speech
-//! plugs in as one more `Render` that ignores the recordings and calls the synthesizer.
+//! Conditions: the reference recording itself, low-passed anchors, copy synthesis (the
+//! recording's mel through any vocoder, Griffin-Lim included) and text to speech (the
+//! sentence through the voice's acoustic model and a vocoder; no recording needed).
 
 use tch::{Device, Kind};
 
@@ -11,6 +11,7 @@ use super::anchor;
 use super::manifest::{Condition, ConditionKind, Sentence};
 use crate::audio::{Audio, MelConfig, MelExtractor};
 use crate::error::{Error, Result};
+use crate::synth::{SynthOptions, Synthesizer};
 use crate::vocoder::{Family, VocodeOptions, Vocoder};
 
 /// The recordings available for one sentence, at the study's sample rate.
@@ -117,6 +118,43 @@ impl Render for CopySynthesis {
         let wav = tch::no_grad(|| self.vocoder.vocode(&mel.to_tensor(), &self.options))?;
         let samples = Vec::<f32>::try_from(wav.to_device(Device::Cpu).to_kind(Kind::Float).flatten(0, -1))?;
         Ok(Audio::new(samples, self.vocoder.sample_rate()))
+    }
+}
+
+/// Text to speech: the sentence's text through a [`Synthesizer`] (frontend, acoustic model,
+/// vocoder).
+pub struct TextToSpeech {
+    tts: Synthesizer,
+    options: SynthOptions,
+}
+
+impl TextToSpeech {
+    pub fn new(tts: Synthesizer, options: SynthOptions) -> Self {
+        TextToSpeech { tts, options }
+    }
+}
+
+impl Render for TextToSpeech {
+    fn condition(&self) -> Condition {
+        let (family, o) = (self.tts.vocoder.family(), &self.options.vocode);
+        let label = match family {
+            Family::GriffinLim => "Text to speech, Griffin-Lim".to_string(),
+            f => format!("Text to speech, {} ({})", f.key(), self.tts.vocoder.model_name()),
+        };
+        Condition {
+            key: format!("tts-{}", family.key()),
+            label,
+            kind: ConditionKind::Tts,
+            family: Some(family.key().to_string()),
+            options: serde_json::json!({
+                "model": self.tts.vocoder.model_name(), "seed": o.seed, "steps": o.steps, "sigma": o.sigma,
+                "denoise": o.denoise, "temperature": o.temperature, "iterations": o.iterations, "momentum": o.momentum,
+                "rate": self.options.rate, "pitch_semitones": self.options.pitch_semitones, "energy": self.options.energy,
+            }),
+        }
+    }
+    fn render(&mut self, src: &Sources) -> Result<Audio> {
+        self.tts.synth(&src.sentence.text, &self.options)
     }
 }
 
