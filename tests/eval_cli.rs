@@ -53,6 +53,18 @@ fn judges_installed() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Runs `ferry <global> eval <args> -o <out>`; panics with its stderr unless it succeeds.
+/// Returns stdout.
+fn eval_ok(global: &[&str], args: &[&str], out: &Path) -> String {
+    let o = ferry().args(global).arg("eval").args(args).arg("-o").arg(out).output().unwrap();
+    assert!(o.status.success(), "ferry eval failed: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("temporary paths are UTF-8")
+}
+
 fn read_json(p: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
@@ -63,18 +75,11 @@ fn eval_resynth_end_to_end_with_the_real_judges() {
     let voice = tiny_voice(tmp.path());
     let refs = references(tmp.path());
     let out = tmp.path().join("results");
-    let o = ferry()
-        .args(["eval", "--device", "cpu", "--threads", "1", "--limit", "1", "--voice"])
-        .arg(&voice)
-        .arg("--resynth")
-        .arg(&refs)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "ferry eval failed: {stderr}");
-    let table = String::from_utf8_lossy(&o.stdout);
+    let table = eval_ok(
+        &["--device", "cpu", "--threads", "1"],
+        &["--limit", "1", "--voice", path(&voice), "--resynth", path(&refs)],
+        &out,
+    );
     assert!(table.contains("| griffin-lim |") && table.contains("| reference |"), "{table}");
     for f in ["eval.md", "eval.json", "eval.png"] {
         assert!(out.join(f).is_file(), "{f} missing");
@@ -181,19 +186,11 @@ fn eval_text_to_speech_end_to_end() {
     std::fs::write(&sentences, "fx-00001|The river takes a southern course.\nfx-00003|It was not a good idea.\n").unwrap();
     let out = tmp.path().join("out");
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures");
-    let o = ferry()
-        .args(["--device", "cpu", "--threads", "1", "eval", "--families", "gan,griffin-lim", "--no-asr", "--no-mos", "--voice"])
-        .arg(&voice)
-        .arg("-f")
-        .arg(&sentences)
-        .arg("--reference")
-        .arg(&fixtures)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "ferry eval failed: {stderr}");
+    eval_ok(
+        &["--device", "cpu", "--threads", "1"],
+        &["--families", "gan,griffin-lim", "--no-asr", "--no-mos", "--voice", path(&voice), "-f", path(&sentences), "--reference", path(&fixtures)],
+        &out,
+    );
     let j = read_json(&out.join("eval.json"));
     assert_eq!(j["mode"], "text");
     let utts = j["utterances"].as_array().unwrap();
