@@ -22,6 +22,9 @@ pub struct G2pEvalArgs {
     /// Words decoded per batch.
     #[arg(long, default_value_t = 512)]
     pub batch: usize,
+    /// Beam width of the decoding (1 = greedy); the frontend uses the default.
+    #[arg(long, default_value_t = crate::text::g2p_model::DEFAULT_BEAM)]
+    pub beam: usize,
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
@@ -39,12 +42,12 @@ pub fn run(g: &GlobalArgs, a: G2pEvalArgs) -> Result<()> {
     let pb = indicatif::ProgressBar::new(test.len() as u64);
     pb.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} words {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
     let t = std::time::Instant::now();
-    let s = evaluate(&m.model, &test, a.batch, Some(&pb));
+    let s = evaluate(&m.model, &test, a.batch, a.beam.max(1), Some(&pb));
     pb.finish_and_clear();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {
-        println!("held-out CMUdict words: {} (5 %, never trained on); {:.1} s", s.words, t.elapsed().as_secs_f64());
+        println!("held-out CMUdict words: {} (5 %, never trained on); beam {}; {:.1} s", s.words, a.beam.max(1), t.elapsed().as_secs_f64());
         println!("  with stress:    WER {:6.2} %   PER {:5.2} %", s.wer * 100.0, s.per * 100.0);
         println!("  without stress: WER {:6.2} %   PER {:5.2} %", s.wer_no_stress * 100.0, s.per_no_stress * 100.0);
     }

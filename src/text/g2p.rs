@@ -121,7 +121,7 @@ impl G2p {
         };
         if !todo.is_empty() {
             let preds: Vec<Vec<String>> = match &self.model {
-                Some(m) => todo.chunks(256).flat_map(|c| m.model.predict(c)).collect(),
+                Some(m) => todo.chunks(256).flat_map(|c| m.model.predict_beam(c, crate::text::g2p_model::DEFAULT_BEAM)).collect(),
                 None => todo.iter().map(|w| self.spell(w)).collect(),
             };
             for (w, p) in todo.iter().zip(preds) {

@@ -20,6 +20,8 @@ pub const G_UNK: i64 = 1;
 pub const P_PAD: i64 = 0;
 pub const P_BOS: i64 = 1;
 pub const P_EOS: i64 = 2;
+/// Beam width the frontend decodes with.
+pub const DEFAULT_BEAM: usize = 4;
 
 /// Model configuration (`data/g2p/config.json`). Keys follow PyTorch `nn.Transformer`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -278,24 +280,34 @@ impl G2pModel {
         logits.view([-1, v]).cross_entropy_loss::<Tensor>(&tgt_out.view([-1]), None, tch::Reduction::Mean, P_PAD, smoothing)
     }
 
+    /// Padded grapheme ids of a batch of words: `[B, Ts]` and `Ts`.
+    fn batch_src(&self, words: &[&str]) -> (Tensor, usize) {
+        let ids: Vec<Vec<i64>> = words.iter().map(|w| self.encode_word(w)).collect();
+        let ts = ids.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let mut flat = vec![G_PAD; ids.len() * ts];
+        for (i, w) in ids.iter().enumerate() {
+            flat[i * ts..i * ts + w.len()].copy_from_slice(w);
+        }
+        (Tensor::from_slice(&flat).view([ids.len() as i64, ts as i64]).to_device(self.device), ts)
+    }
+
+    /// The phoneme symbols of output ids (specials dropped).
+    fn symbols(&self, ids: &[i64]) -> Vec<String> {
+        ids.iter().filter(|&&t| t >= 3).filter_map(|&t| self.cfg.phonemes.get((t - 3) as usize).cloned()).collect()
+    }
+
     /// Greedy decoding of a batch of words; returns phoneme symbols per word.
     pub fn predict(&self, words: &[&str]) -> Vec<Vec<String>> {
         if words.is_empty() {
             return Vec::new();
         }
         let _guard = tch::no_grad_guard();
-        let ids: Vec<Vec<i64>> = words.iter().map(|w| self.encode_word(w)).collect();
-        let ts = ids.iter().map(Vec::len).max().unwrap_or(1).max(1);
-        let b = ids.len() as i64;
-        let mut flat = vec![G_PAD; ids.len() * ts];
-        for (i, w) in ids.iter().enumerate() {
-            flat[i * ts..i * ts + w.len()].copy_from_slice(w);
-        }
-        let src = Tensor::from_slice(&flat).view([b, ts as i64]).to_device(self.device);
+        let (src, ts) = self.batch_src(words);
+        let b = words.len() as i64;
         let (mem, mask) = self.encode(&src, false);
         let mut ys = Tensor::full([b, 1], P_BOS, (Kind::Int64, self.device));
-        let mut done = vec![false; ids.len()];
-        let mut out: Vec<Vec<String>> = vec![Vec::new(); ids.len()];
+        let mut done = vec![false; words.len()];
+        let mut out: Vec<Vec<String>> = vec![Vec::new(); words.len()];
         let limit = (ts as i64 * 2 + 4).min(self.cfg.max_len);
         for _ in 0..limit {
             let logits = self.decode(&ys, &mem, &mask, false); // [B, t, V]
@@ -318,7 +330,101 @@ impl G2pModel {
         }
         out
     }
+    /// Beam-search decoding of a batch of words with `beam` hypotheses per word (1 =
+    /// greedy): the finished hypothesis with the best mean log-probability per output
+    /// symbol (end mark included) wins.
+    pub fn predict_beam(&self, words: &[&str], beam: usize) -> Vec<Vec<String>> {
+        if beam <= 1 || words.is_empty() {
+            return self.predict(words);
+        }
+        let _guard = tch::no_grad_guard();
+        let (src, ts) = self.batch_src(words);
+        let (b, k) = (words.len(), beam);
+        let (mem, mask) = self.encode(&src, false);
+        let mem = mem.repeat_interleave_self_int(k as i64, Some(0), None); // [B·K, Ts, D]
+        let mask = mask.repeat_interleave_self_int(k as i64, Some(0), None);
+        let mut ys = Tensor::full([(b * k) as i64, 1], P_BOS, (Kind::Int64, self.device));
+        // Row i·K + j is hypothesis j of word i; only one live hypothesis per word at first.
+        let mut scores: Vec<f64> = (0..b * k).map(|r| if r % k == 0 { 0.0 } else { f64::NEG_INFINITY }).collect();
+        let mut finished: Vec<Vec<(f64, Vec<i64>)>> = vec![Vec::new(); b];
+        let mut searching = vec![true; b];
+        let limit = (ts as i64 * 2 + 4).min(self.cfg.max_len);
+        for _ in 0..limit {
+            let logp = self.decode(&ys, &mem, &mask, false).select(1, -1).log_softmax(-1, Kind::Float); // [B·K, V]
+            let v = logp.size()[1] as usize;
+            let logp = Vec::<f32>::try_from(logp.to_device(Device::Cpu).flatten(0, -1)).unwrap_or_default();
+            let t = ys.size()[1] as usize;
+            let prev = Vec::<i64>::try_from(ys.to_device(Device::Cpu).flatten(0, -1)).unwrap_or_default();
+            let (mut rows, mut tokens, mut next) = (Vec::with_capacity(b * k), Vec::with_capacity(b * k), Vec::with_capacity(b * k));
+            for i in 0..b {
+                let mut cands: Vec<(f64, usize, i64)> = Vec::new(); // (score, row, token)
+                if searching[i] {
+                    for r in i * k..(i + 1) * k {
+                        if scores[r].is_finite() {
+                            cands.extend((0..v).map(|c| (scores[r] + logp[r * v + c] as f64, r, c as i64)));
+                        }
+                    }
+                    cands.sort_by(|x, y| y.0.total_cmp(&x.0));
+                }
+                let mut kept = 0;
+                for (score, r, c) in cands {
+                    if kept == k || finished[i].len() >= k {
+                        break;
+                    }
+                    if c < 3 {
+                        // The end mark (or a special that means the same): one finished hypothesis.
+                        let hyp = prev[r * t + 1..(r + 1) * t].to_vec();
+                        finished[i].push((score / (hyp.len() + 1) as f64, hyp));
+                    } else {
+                        rows.push(r as i64);
+                        tokens.push(c);
+                        next.push(score);
+                        kept += 1;
+                    }
+                }
+                if finished[i].len() >= k {
+                    // Done: K finished hypotheses; its rows go on as dead padding.
+                    searching[i] = false;
+                    rows.truncate(i * k);
+                    tokens.truncate(i * k);
+                    next.truncate(i * k);
+                }
+                // Pad to K rows per word with dead hypotheses.
+                while rows.len() < (i + 1) * k {
+                    rows.push((i * k) as i64);
+                    tokens.push(P_PAD);
+                    next.push(f64::NEG_INFINITY);
+                }
+                rows.truncate((i + 1) * k);
+                tokens.truncate((i + 1) * k);
+                next.truncate((i + 1) * k);
+            }
+            if !searching.iter().any(|&s| s) {
+                break;
+            }
+            let rows_t = Tensor::from_slice(&rows).to_device(self.device);
+            let tok_t = Tensor::from_slice(&tokens).view([-1, 1]).to_device(self.device);
+            ys = Tensor::cat(&[ys.index_select(0, &rows_t), tok_t], 1);
+            scores = next;
+        }
+        // Words still searching at the length limit: their live hypotheses count as finished.
+        let t = ys.size()[1] as usize;
+        let last = Vec::<i64>::try_from(ys.to_device(Device::Cpu).flatten(0, -1)).unwrap_or_default();
+        (0..b)
+            .map(|i| {
+                let mut all = std::mem::take(&mut finished[i]);
+                for r in i * k..(i + 1) * k {
+                    if scores[r].is_finite() && searching[i] {
+                        let hyp = last[r * t + 1..(r + 1) * t].to_vec();
+                        all.push((scores[r] / (hyp.len() + 1) as f64, hyp));
+                    }
+                }
+                all.into_iter().max_by(|x, y| x.0.total_cmp(&y.0)).map(|(_, h)| self.symbols(&h)).unwrap_or_default()
+            })
+            .collect()
+    }
 }
+
 
 /// Sinusoidal position table [n, d] (Vaswani et al. 2017, section 3.5).
 fn sinusoid(n: i64, d: i64) -> Tensor {
@@ -387,5 +493,21 @@ mod tests {
         let out = m.predict(&["cat", "", "zebra"]);
         assert_eq!(out.len(), 3);
         assert!(out.iter().all(|p| p.len() <= 40));
+        let out = m.predict_beam(&["cat", "", "zebra"], 3);
+        assert_eq!(out.len(), 3);
+        assert!(out.iter().all(|p| p.len() <= 40));
+    }
+
+    #[test]
+    fn beam_search_is_batch_independent_and_width_one_is_greedy() {
+        let m = LoadedG2p::load(&crate::text::lexicon::data_dir().join("g2p"), Device::Cpu).unwrap();
+        let words = ["cat", "zyxomma", "photosynthesis", "a"];
+        assert_eq!(m.model.predict_beam(&words, 1), m.model.predict(&words));
+        let batch = m.model.predict_beam(&words, 4);
+        for (w, p) in words.iter().zip(&batch) {
+            assert_eq!(&m.model.predict_beam(&[w], 4)[0], p, "{w} decodes differently alone");
+        }
+        assert_eq!(batch[0].join(" "), "K AE1 T");
+        assert!(batch[2].len() >= 10, "{:?}", batch[2]);
     }
 }

@@ -96,13 +96,13 @@ fn score_one(pred: &[String], refs: &[Vec<String>]) -> (bool, usize, usize) {
     (best.0 != 0, best.0, best.1.max(1))
 }
 
-/// Evaluates greedy predictions on `data`, in batches.
-pub fn evaluate(model: &G2pModel, data: &[(String, Vec<Vec<String>>)], batch: usize, progress: Option<&indicatif::ProgressBar>) -> G2pScores {
+/// Evaluates predictions (beam search of width `beam`; 1 = greedy) on `data`, in batches.
+pub fn evaluate(model: &G2pModel, data: &[(String, Vec<Vec<String>>)], batch: usize, beam: usize, progress: Option<&indicatif::ProgressBar>) -> G2pScores {
     let (mut wrong, mut edits, mut len) = (0usize, 0usize, 0usize);
     let (mut wrong_ns, mut edits_ns, mut len_ns) = (0usize, 0usize, 0usize);
     for chunk in data.chunks(batch.max(1)) {
         let words: Vec<&str> = chunk.iter().map(|(w, _)| w.as_str()).collect();
-        let preds = model.predict(&words);
+        let preds = model.predict_beam(&words, beam);
         for (pred, (_, refs)) in preds.iter().zip(chunk) {
             let (w, e, l) = score_one(pred, refs);
             wrong += usize::from(w);
@@ -250,7 +250,7 @@ pub fn train(lex: &Lexicon, o: &TrainOptions) -> Result<G2pScores> {
                 eprintln!("step {step:6}  loss {ema_loss:.4}  lr {lr:.2e}  {:.0} s", elapsed);
             }
             if step % o.eval_every == 0 || out_of_time {
-                let s = evaluate(&model, &valid, 512, None);
+                let s = evaluate(&model, &valid, 512, 1, None);
                 let better = s.wer < best.wer;
                 eprintln!(
                     "step {step:6}  valid WER {:.2} %  PER {:.2} %  (no stress {:.2} / {:.2})  {}",
