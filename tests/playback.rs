@@ -208,6 +208,49 @@ fn say_speaks_stdin_lines_as_they_arrive() {
     assert!(stderr.contains("(2 utterances)"), "{stderr}");
 }
 
+/// Ctrl-C (SIGINT) during a long text: `ferry say` stops within a second or two, says so,
+/// exits 130, and the card receives nothing once it has exited.
+#[test]
+fn ctrl_c_stops_promptly_and_nothing_plays_after() {
+    let tmp = tempfile::tempdir().unwrap();
+    let voice = tmp.path().join("voice");
+    voice_support::write_voice(&voice, true, true);
+    let book = tmp.path().join("book.txt");
+    let sentences: Vec<String> = (1..=40).map(|i| format!("This is sentence number {i} of a long book, read aloud.")).collect();
+    std::fs::write(&book, sentences.join(" ")).unwrap();
+    let raw = tmp.path().join("stopped.raw");
+    file_device(tmp.path(), &raw);
+    let child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["--device", "cpu", "--verbose", "say", "-f", book.to_str().unwrap(), "--voice", voice.to_str().unwrap()])
+        .env("HOME", tmp.path())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let heard = |path: &Path| std::fs::read(path).map(|b| b.iter().any(|&x| x != 0)).unwrap_or(false);
+    let start = std::time::Instant::now();
+    while !heard(&raw) {
+        assert!(start.elapsed().as_secs() < 60, "nothing was played within 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let signalled = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let took = signalled.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(took < 3.0, "took {took:.2} s to stop: {stderr}");
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("ferry: stopped"), "{stderr}");
+    let played = stderr.lines().find(|l| l.contains("played ")).unwrap_or_else(|| panic!("no played line: {stderr}"));
+    let utterances: usize = played.split('(').nth(1).and_then(|x| x.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap();
+    assert!(utterances < 40, "all 40 sentences were spoken before the stop took effect: {played}");
+    // Nothing reaches the card after the process is gone.
+    let size = std::fs::metadata(&raw).unwrap().len();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(std::fs::metadata(&raw).unwrap().len(), size);
+}
+
 #[test]
 fn no_sound_card_is_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
