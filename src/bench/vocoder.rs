@@ -138,10 +138,10 @@ pub fn default_precisions(family: Family) -> &'static [Precision] {
 /// Presets `ferry bench all` measures for each family (others with `bench vocoder`).
 pub fn default_configs(family: Family) -> &'static [&'static str] {
     match family {
-        Family::Ar => &["base"],
+        Family::Ar => &["default", "512"],
         Family::Gan => &["v1", "v2", "v3"],
         Family::Vae => &["base", "compact"],
-        Family::Flow => &["base"],
+        Family::Flow => &["compact", "paper"],
         Family::Diffusion => &["base"],
         Family::GriffinLim => &["default"],
     }
@@ -150,6 +150,20 @@ pub fn default_configs(family: Family) -> &'static [&'static str] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_default_config_builds() {
+        let mel = MelConfig::default();
+        for family in Family::ALL {
+            for config in default_configs(family) {
+                let mut voc = vocoder::build_random(family, config, &mel, Device::Cpu)
+                    .unwrap_or_else(|e| panic!("bench all would skip {family} {config}: {e}"));
+                for &p in default_precisions(family) {
+                    voc.set_precision(p).unwrap();
+                }
+            }
+        }
+    }
 
     #[test]
     fn griffin_lim_row_has_every_number() {
