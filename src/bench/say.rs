@@ -140,28 +140,16 @@ pub fn run(b: &SayBench) -> Result<SayResult> {
     let acoustic = AcousticModel::random(&acoustic_cfg, &mel, b.device)?;
     let voc = vocoder::build_random(b.family, &b.config, &mel, b.device)?;
     let ms_per_symbol = FRAMES_PER_SYMBOL * mel.hop_size as f64 / mel.sampling_rate as f64 * 1e3;
-    let prosody = Prosody::default();
-    let mels_of = |text: &str| -> Vec<Result<tch::Tensor>> {
-        frontend
-            .stream(text)
-            .map(|u| {
-                let mut symbols = crate::synth::symbols_of(&u?);
-                for s in symbols.iter_mut().filter(|s| s.pause_ms.is_none()) {
-                    s.pause_ms = Some(ms_per_symbol.round() as u32);
-                }
-                Ok(acoustic.synthesize(&symbols, &prosody)?.mel)
-            })
-            .collect()
-    };
+    let pause_ms = ms_per_symbol.round() as u32;
     let plan = ChunkPlan::default();
     let stop = AtomicBool::new(false);
     let _guard = tch::no_grad_guard();
 
     // Warm-up (first calls allocate and pick kernels), then the first-audio probe.
     let mut card = SimulatedCard::new(voc.sample_rate(), b.buffer_s);
-    speak(voc.as_ref(), lazy(&mels_of, "Warming up."), &mut card, &plan, &b.options, &stop)?;
+    speak(voc.as_ref(), utterance_mels(&frontend, &acoustic, "Warming up.", pause_ms), &mut card, &plan, &b.options, &stop)?;
     let mut card = SimulatedCard::new(voc.sample_rate(), b.buffer_s);
-    speak(voc.as_ref(), lazy(&mels_of, FIRST_AUDIO_SENTENCE), &mut card, &plan, &b.options, &stop)?;
+    speak(voc.as_ref(), utterance_mels(&frontend, &acoustic, FIRST_AUDIO_SENTENCE, pause_ms), &mut card, &plan, &b.options, &stop)?;
     let first_audio_s = card.first_audio_s.ok_or_else(|| Error::External("the probe sentence gave no audio".into()))?;
 
     // The long text: sentences cycled until `minutes` of speech (estimated from phonemes).
@@ -182,7 +170,7 @@ pub fn run(b: &SayBench) -> Result<SayResult> {
     }
     let t = Instant::now();
     let mut card = SimulatedCard::new(voc.sample_rate(), b.buffer_s);
-    let report = speak(voc.as_ref(), lazy(&mels_of, &text), &mut card, &plan, &b.options, &stop)?;
+    let report = speak(voc.as_ref(), utterance_mels(&frontend, &acoustic, &text, pause_ms), &mut card, &plan, &b.options, &stop)?;
     let compute_s = t.elapsed().as_secs_f64();
     Ok(SayResult {
         first_audio_s,
@@ -194,10 +182,17 @@ pub fn run(b: &SayBench) -> Result<SayResult> {
     })
 }
 
-/// The mels of `text`, one sentence at a time, computed only when `speak` asks for the next
-/// (as `ferry say` does: synthesis of sentence n+1 follows the vocoding of sentence n).
-fn lazy<'a>(mels_of: &'a dyn Fn(&str) -> Vec<Result<tch::Tensor>>, text: &'a str) -> impl Iterator<Item = Result<tch::Tensor>> + 'a {
-    crate::text::sentences::sentences(text).flat_map(move |s| mels_of(s))
+/// The mels of `text`, one utterance at a time, computed only when `speak` asks for the
+/// next (as in `ferry say`), every phoneme held `pause_ms` (pauses keep their lengths).
+fn utterance_mels<'a>(frontend: &'a Frontend, acoustic: &'a AcousticModel, text: &'a str, pause_ms: u32) -> impl Iterator<Item = Result<tch::Tensor>> + 'a {
+    let prosody = Prosody::default();
+    frontend.stream(text).map(move |u| {
+        let mut symbols = crate::synth::symbols_of(&u?);
+        for s in symbols.iter_mut().filter(|s| s.pause_ms.is_none()) {
+            s.pause_ms = Some(pause_ms);
+        }
+        Ok(acoustic.synthesize(&symbols, &prosody)?.mel)
+    })
 }
 
 /// The vocoder presets `ferry bench say` uses by default: the voice-pack sizes.

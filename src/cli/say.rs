@@ -64,26 +64,22 @@ pub fn run(g: &GlobalArgs, a: SayArgs) -> Result<()> {
     let opts = a.prosody.options(a.vocoder.options(g.seed));
     let prosody = opts.prosody();
     prosody.validate()?;
-    // Sentences of one text, lazily: synthesis runs only as playback makes room.
+    // Sentences are synthesised lazily: sentence n+1 only once sentence n is playing.
     let (tts, prosody) = (&tts, &prosody);
-    let mels_of = move |text: String| -> Box<dyn Iterator<Item = Result<tch::Tensor>> + '_> {
-        let utterances: Vec<_> = tts.frontend.stream(&text).collect();
-        Box::new(utterances.into_iter().map(move |u| tts.utterance_mel(&u?, prosody)))
-    };
+    let whole: String;
     let mels: Box<dyn Iterator<Item = Result<tch::Tensor>> + '_> = match src {
         Source::Whole(text) => {
             if text.trim().is_empty() {
                 return Err(Error::Text("nothing to say: the text is empty".into()));
             }
-            mels_of(text)
+            whole = text;
+            Box::new(tts.frontend.stream(&whole).map(move |u| tts.utterance_mel(&u?, prosody)))
         }
-        Source::Lines(reader) => Box::new(
-            reader
-                .lines()
-                .map_while(|l| l.ok())
-                .filter(|l| !l.trim().is_empty())
-                .flat_map(move |line| mels_of(line)),
-        ),
+        // A line is short: its sentences are split at once, then synthesised lazily.
+        Source::Lines(reader) => Box::new(reader.lines().map_while(|l| l.ok()).filter(|l| !l.trim().is_empty()).flat_map(move |line| {
+            let utterances: Vec<_> = tts.frontend.stream(&line).collect();
+            utterances.into_iter().map(move |u| tts.utterance_mel(&u?, prosody))
+        })),
     };
     super::play_mels(g, tts.vocoder.as_ref(), mels, &opts.vocode, a.output_device.as_deref())
 }

@@ -187,6 +187,17 @@ pub trait Vocoder: Send {
     }
 }
 
+/// The text of the JSON config file `spec` names, for a `spec` that is none of a model's
+/// `presets` (`model`: "HiFi-GAN"); the error lists the presets.
+pub(crate) fn read_config_file(spec: &str, model: &str, presets: &[&str]) -> Result<(std::path::PathBuf, String)> {
+    let path = std::path::Path::new(spec);
+    if !path.is_file() {
+        return Err(Error::arg(format!("{model} config '{spec}' is neither a preset ({}) nor a JSON file", presets.join(", "))));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    Ok((path.to_path_buf(), text))
+}
+
 /// Builds the vocoder of `family` for `voice` on `device` (Griffin-Lim needs no weights).
 pub fn load(voice: &Voice, family: Family, device: Device) -> Result<Box<dyn Vocoder>> {
     match family {

@@ -131,11 +131,9 @@ impl Config {
             "512" | "reference" => Config::reference_512(mel),
             "tiny" => Config::tiny(mel),
             "raw" | "default-raw" => Config { mode: Mode::Raw, ..Config::default_for(mel) },
-            path => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    Error::config(path, format!("not a preset (default, 512, tiny, raw) and not a readable JSON file: {e}"))
-                })?;
-                serde_json::from_str(&text).map_err(|e| Error::config(path, format!("not a WaveRNN config: {e}")))?
+            spec => {
+                let (path, text) = crate::vocoder::read_config_file(spec, "WaveRNN", &["default", "512", "tiny", "raw"])?;
+                serde_json::from_str(&text).map_err(|e| Error::config(path.display().to_string(), format!("not a WaveRNN config: {e}")))?
             }
         };
         cfg.validate(mel)?;

@@ -2,7 +2,6 @@
 //! (lmnt-com/diffwave): Z. Kong, W. Ping, J. Huang, K. Zhao and B. Catanzaro, "DiffWave: A
 //! Versatile Diffusion Model for Audio Synthesis", ICLR 2021.
 
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -121,14 +120,7 @@ impl Config {
             "large" => Config::large(),
             "tiny" => Config::tiny(),
             _ => {
-                let path = Path::new(name);
-                if !path.is_file() {
-                    return Err(Error::config(
-                        name,
-                        "not a DiffWave preset (base, large, tiny) and no such JSON file",
-                    ));
-                }
-                let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                let (path, text) = crate::vocoder::read_config_file(name, "DiffWave", &["base", "large", "tiny"])?;
                 serde_json::from_str(&text).map_err(|e| Error::config(path.display().to_string(), e.to_string()))?
             }
         };

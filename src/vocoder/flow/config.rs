@@ -3,7 +3,6 @@
 //! R. Valle and B. Catanzaro, "WaveGlow: A Flow-based Generative Network for Speech
 //! Synthesis", ICASSP 2019.
 
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -143,11 +142,7 @@ impl Config {
             "compact" => Config::compact(),
             "tiny" => Config::tiny(),
             _ => {
-                let path = Path::new(name);
-                if !path.is_file() {
-                    return Err(Error::config(name, "not a WaveGlow preset (paper, paper-wide, compact, tiny) and no such JSON file"));
-                }
-                let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                let (path, text) = crate::vocoder::read_config_file(name, "WaveGlow", &["paper", "paper-wide", "compact", "tiny"])?;
                 Config::from_json(&text).map_err(|e| Error::config(path.display().to_string(), e.to_string()))?
             }
         };

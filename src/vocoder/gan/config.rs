@@ -7,7 +7,6 @@
 //! [`crate::audio::MelConfig`]; unknown keys in a JSON file are ignored so a reference
 //! config file loads as it is.
 
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -148,14 +147,7 @@ impl Config {
         if let Some(c) = Self::preset(spec) {
             return Ok(c);
         }
-        let path = Path::new(spec);
-        if !path.is_file() {
-            return Err(Error::arg(format!(
-                "HiFi-GAN config '{spec}' is neither a preset ({}) nor a JSON file",
-                PRESETS.join(", ")
-            )));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let (path, text) = crate::vocoder::read_config_file(spec, "HiFi-GAN", &PRESETS)?;
         let cfg: Config = serde_json::from_str(&text).map_err(|e| Error::config(path.display().to_string(), e.to_string()))?;
         cfg.validate()?;
         Ok(cfg)

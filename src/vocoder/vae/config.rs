@@ -7,7 +7,6 @@
 //! `decoder`. Loss keys: `c_mel` (VITS's mel weight), `c_stft`, `beta`, `kl_anneal_steps`,
 //! `free_bits`.
 
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -150,11 +149,7 @@ impl Config {
         if let Some(c) = Self::preset(spec) {
             return Ok(c);
         }
-        let path = Path::new(spec);
-        if !path.is_file() {
-            return Err(Error::arg(format!("VAE config '{spec}' is neither a preset ({}) nor a JSON file", PRESETS.join(", "))));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let (path, text) = crate::vocoder::read_config_file(spec, "VAE", &PRESETS)?;
         let cfg: Config = serde_json::from_str(&text).map_err(|e| Error::config(path.display().to_string(), e.to_string()))?;
         cfg.validate()?;
         Ok(cfg)
