@@ -5,6 +5,9 @@
 use ferry::acoustic::train::Utterance;
 use ferry::acoustic::{AcousticConfig, Config, TrainConfig};
 use ferry::audio::{MelConfig, MelExtractor};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 
 pub const SYMBOLS: i64 = 8;
 
@@ -32,6 +35,22 @@ pub fn tone_utterance(ids: &[i64], durs: &[usize], mel: &MelConfig) -> Utterance
     let m = MelExtractor::new(mel).unwrap().compute(&samples);
     assert_eq!(m.frames, pitch.len());
     Utterance { ids: ids.to_vec(), mel: m, pitch }
+}
+
+/// Six utterances: every symbol in different places and for different lengths; their
+/// true durations.
+pub fn tone_set(mel: &MelConfig) -> (Vec<Utterance>, Vec<Vec<usize>>) {
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut truth = Vec::new();
+    let mut utts = Vec::new();
+    for _ in 0..6 {
+        let mut ids: Vec<i64> = (1..=SYMBOLS).collect();
+        ids.shuffle(&mut rng);
+        let durs: Vec<usize> = ids.iter().map(|_| rng.gen_range(3..10)).collect();
+        utts.push(tone_utterance(&ids, &durs, mel));
+        truth.push(durs);
+    }
+    (utts, truth)
 }
 
 pub fn tiny_config() -> AcousticConfig {
