@@ -45,6 +45,11 @@ pub struct G2pTrainArgs {
     /// Cosine learning-rate decay over the time budget (good for continuing a run).
     #[arg(long)]
     pub cosine: bool,
+    /// Average the weights from this fraction of the budget on (e.g. 0.6: the last 40 %),
+    /// a snapshot every 100 steps; the average is kept when it validates better than the
+    /// best single checkpoint.
+    #[arg(long, value_name = "FRACTION")]
+    pub average_from: Option<f64>,
 }
 
 pub fn run(g: &GlobalArgs, a: G2pTrainArgs) -> Result<()> {
@@ -61,6 +66,9 @@ pub fn run(g: &GlobalArgs, a: G2pTrainArgs) -> Result<()> {
     if a.batch == 0 || a.warmup == 0 || a.eval_every == 0 {
         return Err(Error::arg("--batch, --warmup and --eval-every must be positive"));
     }
+    if a.average_from.is_some_and(|f| !(0.0..1.0).contains(&f)) {
+        return Err(Error::arg("--average-from is a fraction of the budget in [0, 1), e.g. 0.6"));
+    }
     let lex = Lexicon::cmudict()?;
     let opts = TrainOptions {
         out_dir: a.out.unwrap_or_else(|| data_dir().join("g2p")),
@@ -75,6 +83,7 @@ pub fn run(g: &GlobalArgs, a: G2pTrainArgs) -> Result<()> {
         config,
         init: a.init.clone(),
         cosine: a.cosine,
+        average_from: a.average_from,
     };
     let best = train(&lex, &opts)?;
     println!(

@@ -145,6 +145,66 @@ pub struct TrainOptions {
     pub init: Option<std::path::PathBuf>,
     /// Cosine decay of the learning rate over the time budget (to 10 %) instead of 1/sqrt(step).
     pub cosine: bool,
+    /// Average the weights over the run from this fraction of the budget on (stochastic
+    /// weight averaging, a snapshot every 100 steps); the average is validated at the end
+    /// and kept if it beats the best single checkpoint.
+    pub average_from: Option<f64>,
+}
+
+/// Snapshots taken into the running mean every this many steps.
+const AVERAGE_EVERY: u64 = 100;
+
+/// Running mean of a VarStore's variables (Izmailov et al. 2018, "Averaging Weights Leads
+/// to Wider Optima and Better Generalization"), kept in fp32 beside the live weights.
+pub struct WeightAverage {
+    means: Vec<(String, Tensor)>,
+    count: i64,
+}
+
+impl WeightAverage {
+    pub fn new() -> WeightAverage {
+        WeightAverage { means: Vec::new(), count: 0 }
+    }
+
+    pub fn count(&self) -> i64 {
+        self.count
+    }
+
+    /// Folds the current weights into the mean: m += (w − m) / n.
+    pub fn add(&mut self, vs: &nn::VarStore) {
+        let _guard = tch::no_grad_guard();
+        self.count += 1;
+        if self.means.is_empty() {
+            let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().map(|(k, v)| (k, v.detach().copy())).collect();
+            vars.sort_by(|a, b| a.0.cmp(&b.0));
+            self.means = vars;
+            return;
+        }
+        let vars = vs.variables();
+        for (name, mean) in &mut self.means {
+            if let Some(w) = vars.get(name) {
+                let delta = (w - &*mean) / self.count as f64;
+                let _ = mean.g_add_(&delta);
+            }
+        }
+    }
+
+    /// Overwrites the VarStore's variables with the mean.
+    pub fn copy_into(&self, vs: &nn::VarStore) {
+        let _guard = tch::no_grad_guard();
+        let vars = vs.variables();
+        for (name, mean) in &self.means {
+            if let Some(w) = vars.get(name) {
+                let _ = w.shallow_clone().copy_(mean);
+            }
+        }
+    }
+}
+
+impl Default for WeightAverage {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// One padded training batch.
@@ -213,6 +273,7 @@ pub fn train(lex: &Lexicon, o: &TrainOptions) -> Result<G2pScores> {
     let mut best = G2pScores { wer: f64::INFINITY, ..Default::default() };
     let mut step = 0u64;
     let mut ema_loss = f64::NAN;
+    let mut average = WeightAverage::new();
     'outer: loop {
         // Length-bucketed batches: shuffle, sort within windows of 50 batches, shuffle batches.
         pairs.shuffle(&mut rng);
@@ -246,6 +307,10 @@ pub fn train(lex: &Lexicon, o: &TrainOptions) -> Result<G2pScores> {
             ema_loss = if ema_loss.is_nan() { lv } else { 0.98 * ema_loss + 0.02 * lv };
             let elapsed = start.elapsed().as_secs_f64();
             let out_of_time = elapsed > o.minutes * 60.0 || step >= o.max_steps;
+            let progress = (elapsed / (o.minutes * 60.0)).max(step as f64 / o.max_steps as f64);
+            if o.average_from.is_some_and(|f| progress >= f) && step % AVERAGE_EVERY == 0 {
+                average.add(&vs);
+            }
             if step % 50 == 0 {
                 eprintln!("step {step:6}  loss {ema_loss:.4}  lr {lr:.2e}  {:.0} s", elapsed);
             }
@@ -270,6 +335,24 @@ pub fn train(lex: &Lexicon, o: &TrainOptions) -> Result<G2pScores> {
             }
         }
     }
+    if average.count() > 1 {
+        average.copy_into(&vs);
+        let s = evaluate(&model, &valid, 512, 1, None);
+        let better = s.wer < best.wer;
+        eprintln!(
+            "average of {} snapshots  valid WER {:.2} %  PER {:.2} %  (no stress {:.2} / {:.2})  {}",
+            average.count(),
+            s.wer * 100.0,
+            s.per * 100.0,
+            s.wer_no_stress * 100.0,
+            s.per_no_stress * 100.0,
+            if better { "best: saved" } else { "not better than the best checkpoint" }
+        );
+        if better {
+            best = s;
+            LoadedG2p::save(&vs, &o.config, &o.out_dir)?;
+        }
+    }
     Ok(best)
 }
 
@@ -283,6 +366,21 @@ mod tests {
         let test = words.iter().filter(|w| split_of(w) == Split::Test).count();
         assert!((800..1200).contains(&test), "{test}");
         assert_eq!(split_of("hello"), split_of("hello"));
+    }
+
+    #[test]
+    fn weight_average_is_the_mean_of_the_snapshots() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let w = vs.root().zeros("w", &[3]);
+        let mut avg = WeightAverage::new();
+        for v in [1.0, 2.0, 6.0] {
+            let _ = tch::no_grad(|| w.shallow_clone().fill_(v));
+            avg.add(&vs);
+        }
+        let _ = tch::no_grad(|| w.shallow_clone().fill_(-5.0));
+        avg.copy_into(&vs);
+        assert_eq!(avg.count(), 3);
+        assert_eq!(Vec::<f64>::try_from(&w).unwrap(), vec![3.0, 3.0, 3.0]);
     }
 
     #[test]
