@@ -26,7 +26,7 @@ fn tiny_diffwave_loss_falls_by_half() {
     let mut task = DiffWaveTask::new(cfg.clone(), data, Device::Cpu, 1, Some(8)).unwrap();
     // A fixed evaluation batch: 8 crops, steps spread over the schedule, fixed noise.
     let mut eval_data = Segments::from_wavs(&[speech()], &mel, 99).unwrap();
-    let (audio, m) = eval_data.batch(8, cfg.crop_mel_frames, Device::Cpu);
+    let (audio, m) = eval_data.batch(8, cfg.crop_mel_frames, Device::Cpu).unwrap();
     let t: Vec<i64> = (0..8).map(|i| i * 7).collect();
     let eps = gaussian(&mut rand::rngs::StdRng::seed_from_u64(3), &audio.size(), Device::Cpu);
     let sched = Schedule::new(&cfg.noise_schedule);

@@ -20,7 +20,7 @@ fn tiny_waveglow_nll_falls() {
     let cfg = Config { segment_length: 2048, ..Config::tiny() };
     let data = Segments::from_wavs(&[speech()], &mel, 1).unwrap();
     let mut task = WaveGlowTask::new(cfg, data, Device::Cpu, 1, Some(4)).unwrap();
-    let (audio, m) = Segments::from_wavs(&[speech()], &mel, 7).unwrap().batch(4, 8, Device::Cpu);
+    let (audio, m) = Segments::from_wavs(&[speech()], &mel, 7).unwrap().batch(4, 8, Device::Cpu).unwrap();
     let before = task.nll(&audio, &m);
     for step in 0..60 {
         let l = task.train_step(step).unwrap();

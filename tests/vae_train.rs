@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ferry::audio::{read_wav, MelConfig};
 use ferry::train::{TrainTask, Trainer, TrainerConfig};
-use ferry::vocoder::gan::segments::AudioClips;
+use ferry::vocoder::clips::AudioClips;
 use ferry::vocoder::vae::train::VaeTask;
 use ferry::vocoder::vae::Config;
 use tch::Device;

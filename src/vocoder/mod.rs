@@ -5,6 +5,7 @@
 //! model name (`--vocoder gan`, `--vocoder hifigan`, `--vocoder griffin-lim`, ...).
 
 pub mod ar;
+pub mod clips;
 pub mod diffusion;
 pub mod flow;
 pub mod gan;

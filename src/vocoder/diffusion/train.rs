@@ -73,7 +73,7 @@ pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
 
 impl TrainTask for DiffWaveTask {
     fn train_step(&mut self, _step: u64) -> Result<Losses> {
-        let (audio, mel) = self.data.batch(self.batch_size, self.cfg.crop_mel_frames, self.device);
+        let (audio, mel) = self.data.batch(self.batch_size, self.cfg.crop_mel_frames, self.device)?;
         let b = self.batch_size as i64;
         let t: Vec<i64> = (0..b).map(|_| self.rng.gen_range(0..self.schedule.len() as i64)).collect();
         let eps = gaussian(&mut self.rng, &audio.size(), self.device);
@@ -89,7 +89,7 @@ impl TrainTask for DiffWaveTask {
     }
 
     fn validate(&mut self, step: u64, dir: &Path) -> Result<Losses> {
-        let (audio, mel) = self.data.first(2 * self.cfg.sample_rate as usize / self.cfg.hop_samples, self.device);
+        let (audio, mel) = self.data.first(2 * self.cfg.sample_rate as usize / self.cfg.hop_samples, self.device)?;
         // A fixed-noise loss at every step of the schedule, comparable across validations.
         let mut rng = StdRng::seed_from_u64(17);
         let t: Vec<i64> = (0..self.schedule.len() as i64).step_by((self.schedule.len() / 8).max(1)).collect();

@@ -69,7 +69,7 @@ pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
 
 impl TrainTask for WaveGlowTask {
     fn train_step(&mut self, _step: u64) -> Result<Losses> {
-        let (audio, mel) = self.data.batch(self.batch_size, self.frames(), self.device);
+        let (audio, mel) = self.data.batch(self.batch_size, self.frames(), self.device)?;
         let out = self.model.forward(&mel, &audio);
         let loss = nll_loss(&out, self.cfg.sigma);
         self.opt.backward_step(&loss);
@@ -79,7 +79,7 @@ impl TrainTask for WaveGlowTask {
 
     fn validate(&mut self, step: u64, dir: &Path) -> Result<Losses> {
         let frames = 2 * self.cfg.sampling_rate as usize / self.cfg.hop_length;
-        let (audio, mel) = self.data.first(frames, self.device);
+        let (audio, mel) = self.data.first(frames, self.device)?;
         let nll = self.nll(&audio, &mel);
         // A sample at the usual inference σ, through the inference path.
         let inverse = Inverse::new(&self.model);

@@ -15,7 +15,6 @@ pub mod fast;
 pub mod generator;
 pub mod losses;
 pub mod norm_convs;
-pub mod segments;
 pub mod train;
 
 

@@ -14,7 +14,7 @@ use super::config::Config;
 use super::discriminators::{DiscOutput, MultiPeriodDiscriminator, MultiScaleDiscriminator};
 use super::generator::Generator;
 use super::losses::{discriminator_loss, feature_loss, generator_loss, mel_l1, LAMBDA_MEL};
-use super::segments::AudioClips;
+use crate::vocoder::clips::AudioClips;
 use super::{FastGenerator, MODEL_NAME};
 use crate::audio::mel_tch::MelTch;
 use crate::audio::{write_wav, Audio, Mel, MelConfig, SampleFormat};
@@ -92,8 +92,9 @@ impl GanTask {
             opt_g,
             opt_d,
             schedule,
-            train,
-            val,
+            // HiFi-GAN's level recipe: every clip peak-normalised to 0.95.
+            train: train.peak_normalised(),
+            val: val.peak_normalised(),
             rng: StdRng::seed_from_u64(seed),
         })
     }

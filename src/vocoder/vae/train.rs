@@ -21,7 +21,7 @@ use crate::audio::{write_wav, Audio, MelConfig, SampleFormat};
 use crate::error::{Error, Result};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, LrSchedule, TrainSetup, TrainTask};
 use crate::vocoder::gan::losses::mel_l1;
-use crate::vocoder::gan::segments::AudioClips;
+use crate::vocoder::clips::AudioClips;
 
 const VALIDATION_SECONDS: f64 = 6.0;
 
@@ -101,8 +101,9 @@ impl VaeTask {
             enc_vs,
             model,
             enc,
-            train,
-            val,
+            // HiFi-GAN's level recipe: every clip peak-normalised to 0.95.
+            train: train.peak_normalised(),
+            val: val.peak_normalised(),
             rng: StdRng::seed_from_u64(seed),
         })
     }

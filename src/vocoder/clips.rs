@@ -1,0 +1,233 @@
+//! Training audio for the vocoders: the clips of an LJSpeech-layout directory
+//! (`metadata.csv` ids → `wavs/<id>.wav`, else every `wavs/*.wav`), read from disk per
+//! batch (corpora of any size) or held in memory, and random fixed-length windows of them,
+//! zero-padded when a clip is shorter.
+//!
+//! Each family applies its reference's level recipe on top: HiFi-GAN's `meldataset.py`
+//! peak-normalises every clip to 0.95 (`gan`, `vae`: [`AudioClips::peak_normalised`]);
+//! WaveGlow and DiffWave train on the audio as recorded (`flow`, `diffusion`, through
+//! [`Segments`](super::segments::Segments), which adds each window's mel).
+
+use std::path::{Path, PathBuf};
+
+use rand::rngs::StdRng;
+use rand::Rng;
+use tch::{Device, Tensor};
+
+use crate::audio::resample::resample;
+use crate::audio::{read_wav, Audio};
+use crate::error::{Error, Result};
+
+/// Where clips come from.
+#[derive(Debug, Clone)]
+enum Source {
+    /// WAV files, read (and resampled to the corpus rate) on demand.
+    Files(Vec<PathBuf>),
+    /// Clips already in memory at the corpus rate.
+    Memory(Vec<Vec<f32>>),
+}
+
+/// A training corpus of audio clips at one sample rate.
+#[derive(Debug, Clone)]
+pub struct AudioClips {
+    source: Source,
+    sample_rate: u32,
+    /// Peak-normalise each clip to 0.95 as it is read.
+    peak_normalise: bool,
+}
+
+/// Peak-normalises to 0.95 (silence stays silence).
+pub fn normalize(samples: &mut [f32]) {
+    let peak = samples.iter().fold(0f32, |m, s| m.max(s.abs()));
+    if peak > 0.0 {
+        let g = 0.95 / peak;
+        samples.iter_mut().for_each(|s| *s *= g);
+    }
+}
+
+/// The WAV files a dataset lists (`metadata.csv` first column), else every `wavs/*.wav`,
+/// in order; a listed file that is missing is an error naming it.
+pub fn dataset_wavs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let meta = dir.join("metadata.csv");
+    let wavs = dir.join("wavs");
+    let paths: Vec<PathBuf> = if meta.is_file() {
+        let text = std::fs::read_to_string(&meta).map_err(|e| Error::io(&meta, e))?;
+        let paths: Vec<PathBuf> =
+            text.lines().filter_map(|l| l.split('|').next()).map(str::trim).filter(|id| !id.is_empty()).map(|id| wavs.join(format!("{id}.wav"))).collect();
+        if let Some(missing) = paths.iter().find(|p| !p.is_file()) {
+            return Err(Error::arg(format!("{}: {} is listed but missing", meta.display(), missing.display())));
+        }
+        paths
+    } else {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&wavs)
+            .map_err(|e| Error::io(&wavs, e))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav")))
+            .collect();
+        found.sort();
+        found
+    };
+    if paths.is_empty() {
+        return Err(Error::arg(format!("{}: no WAV files listed (metadata.csv + wavs/<id>.wav expected); a vocoder needs at least one", dir.display())));
+    }
+    Ok(paths)
+}
+
+impl AudioClips {
+    /// The dataset in `dir`, split into (training, validation): the last ~1 % of the clips
+    /// (at least one when there are two or more) are held out; a single clip is both.
+    pub fn open(dir: &Path, sample_rate: u32) -> Result<(AudioClips, AudioClips)> {
+        let mut files = dataset_wavs(dir)?;
+        let holdout = if files.len() > 1 { (files.len() / 100).max(1) } else { 0 };
+        let val = files.split_off(files.len() - holdout);
+        let val = if val.is_empty() { files.clone() } else { val };
+        Ok((AudioClips::from_wavs(files, sample_rate)?, AudioClips::from_wavs(val, sample_rate)?))
+    }
+
+    /// WAV files, read on demand.
+    pub fn from_wavs(paths: Vec<PathBuf>, sample_rate: u32) -> Result<AudioClips> {
+        if paths.is_empty() {
+            return Err(Error::arg("no audio to train on"));
+        }
+        Ok(AudioClips { source: Source::Files(paths), sample_rate, peak_normalise: false })
+    }
+
+    /// Clips already in memory, at `sample_rate`.
+    pub fn from_samples(clips: Vec<Vec<f32>>, sample_rate: u32) -> Result<AudioClips> {
+        if clips.is_empty() || clips.iter().all(|c| c.is_empty()) {
+            return Err(Error::arg("no audio to train on"));
+        }
+        Ok(AudioClips { source: Source::Memory(clips), sample_rate, peak_normalise: false })
+    }
+
+    /// The same clips, each peak-normalised to 0.95 when read (HiFi-GAN's recipe).
+    pub fn peak_normalised(mut self) -> AudioClips {
+        self.peak_normalise = true;
+        self
+    }
+
+    /// Reads every clip now (resampled, not yet normalised) and keeps them in memory.
+    pub fn into_memory(self) -> Result<AudioClips> {
+        let clips = match self.source {
+            Source::Memory(m) => m,
+            Source::Files(f) => f.iter().map(|p| read_resampled(p, self.sample_rate)).collect::<Result<Vec<_>>>()?,
+        };
+        Ok(AudioClips { source: Source::Memory(clips), ..self })
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.source {
+            Source::Files(f) => f.len(),
+            Source::Memory(m) => m.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Clip `i`, mono, at the corpus rate (peak-normalised if asked).
+    pub fn clip(&self, i: usize) -> Result<Vec<f32>> {
+        let mut samples = match &self.source {
+            Source::Memory(m) => m[i].clone(),
+            Source::Files(f) => read_resampled(&f[i], self.sample_rate)?,
+        };
+        if self.peak_normalise {
+            normalize(&mut samples);
+        }
+        Ok(samples)
+    }
+
+    /// `batch` random windows of `segment` samples of random clips, row-major `[B, segment]`.
+    pub fn random_windows(&self, rng: &mut StdRng, batch: usize, segment: usize) -> Result<Vec<f32>> {
+        let mut data = vec![0f32; batch * segment];
+        for row in data.chunks_mut(segment.max(1)) {
+            let clip = self.clip(rng.gen_range(0..self.len()))?;
+            if clip.len() >= segment {
+                let start = rng.gen_range(0..=clip.len() - segment);
+                row.copy_from_slice(&clip[start..start + segment]);
+            } else {
+                row[..clip.len()].copy_from_slice(&clip);
+            }
+        }
+        Ok(data)
+    }
+
+    /// `[B, segment]` random windows of random clips on `device`.
+    pub fn random_batch(&self, rng: &mut StdRng, batch: usize, segment: usize, device: Device) -> Result<Tensor> {
+        let data = self.random_windows(rng, batch, segment)?;
+        Ok(Tensor::from_slice(&data).view([batch as i64, segment as i64]).to_device(device))
+    }
+
+    /// The first clip, cut to a multiple of `hop` and at most `max_samples`.
+    pub fn first_samples(&self, hop: usize, max_samples: usize) -> Result<Vec<f32>> {
+        let mut clip = self.clip(0)?;
+        let n = clip.len().min(max_samples) / hop * hop;
+        if n == 0 {
+            return Err(Error::arg(format!("the validation clip is shorter than one hop ({hop} samples)")));
+        }
+        clip.truncate(n);
+        Ok(clip)
+    }
+
+    /// `[1, T]` the first clip, cut to a multiple of `hop` and at most `max_samples`.
+    pub fn first_clip(&self, hop: usize, max_samples: usize, device: Device) -> Result<Tensor> {
+        let clip = self.first_samples(hop, max_samples)?;
+        Ok(Tensor::from_slice(&clip).unsqueeze(0).to_device(device))
+    }
+}
+
+/// A WAV file, mono, at `rate`.
+fn read_resampled(path: &Path, rate: u32) -> Result<Vec<f32>> {
+    let (audio, _) = read_wav(path)?;
+    let Audio { samples, .. } = if audio.sample_rate == rate { audio } else { resample(&audio, rate)? };
+    Ok(samples)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn batches_are_windows_of_normalised_clips() {
+        let ramp: Vec<f32> = (0..1000).map(|i| i as f32 / 2000.0).collect();
+        let clips = AudioClips::from_samples(vec![ramp.clone(), vec![0.1; 10]], 22050).unwrap().peak_normalised();
+        let mut rng = StdRng::seed_from_u64(0);
+        let b = clips.random_batch(&mut rng, 8, 64, Device::Cpu).unwrap();
+        assert_eq!(b.size(), [8, 64]);
+        let max = b.abs().max().double_value(&[]);
+        assert!(max <= 0.95 + 1e-6 && max > 0.0);
+        assert!(AudioClips::from_samples(vec![], 22050).is_err());
+        let v = clips.first_clip(256, 10_000, Device::Cpu).unwrap();
+        assert_eq!(v.size(), [1, 768]);
+        // Without the recipe, the audio stays as recorded.
+        let raw = AudioClips::from_samples(vec![ramp], 22050).unwrap();
+        assert_eq!(raw.clip(0).unwrap()[999], 999.0 / 2000.0);
+    }
+
+    #[test]
+    fn a_dataset_without_metadata_uses_its_wavs_and_a_listed_missing_file_is_named() {
+        let dir = std::env::temp_dir().join(format!("ferry-clips-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("wavs")).unwrap();
+        let audio = Audio { samples: vec![0.25; 2048], sample_rate: 22050 };
+        for name in ["b", "a"] {
+            crate::audio::write_wav(dir.join("wavs").join(format!("{name}.wav")), &audio, crate::audio::SampleFormat::Float32).unwrap();
+        }
+        let found = dataset_wavs(&dir).unwrap();
+        assert_eq!(found.iter().map(|p| p.file_stem().unwrap().to_str().unwrap()).collect::<Vec<_>>(), ["a", "b"]);
+        let (train, val) = AudioClips::open(&dir, 22050).unwrap();
+        assert_eq!((train.len(), val.len()), (1, 1));
+        let memory = train.into_memory().unwrap();
+        assert_eq!(memory.clip(0).unwrap().len(), 2048);
+        std::fs::write(dir.join("metadata.csv"), "a|text\nmissing|text\n").unwrap();
+        let err = dataset_wavs(&dir).unwrap_err().to_string();
+        assert!(err.contains("missing.wav"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
