@@ -232,6 +232,26 @@ fn make_batch(pairs: &[(Vec<i64>, Vec<i64>)], device: Device) -> Batch {
     Batch { src: t(src, ts), tgt_in: t(tin, tt), tgt_out: t(tout, tt) }
 }
 
+/// Scores the current weights on the validation words (greedy), prints a line headed
+/// `label`, and saves them when their word error (then phoneme error) is the best so far.
+fn validate_and_keep(label: &str, model: &G2pModel, vs: &nn::VarStore, valid: &[(String, Vec<Vec<String>>)], best: &mut G2pScores, o: &TrainOptions) -> Result<()> {
+    let s = evaluate(model, valid, 512, 1, None);
+    let better = s.wer < best.wer || (s.wer == best.wer && s.per < best.per);
+    eprintln!(
+        "{label}  valid WER {:.2} %  PER {:.2} %  (no stress {:.2} / {:.2})  {}",
+        s.wer * 100.0,
+        s.per * 100.0,
+        s.wer_no_stress * 100.0,
+        s.per_no_stress * 100.0,
+        if better { "best: saved" } else { "" }
+    );
+    if better {
+        *best = s;
+        LoadedG2p::save(vs, &o.config, &o.out_dir)?;
+    }
+    Ok(())
+}
+
 /// Trains on CMUdict until the time or step budget runs out, saving the weights with the
 /// best validation word error into `out_dir` (fp16). Progress lines go to stderr.
 pub fn train(lex: &Lexicon, o: &TrainOptions) -> Result<G2pScores> {
@@ -315,20 +335,7 @@ pub fn train(lex: &Lexicon, o: &TrainOptions) -> Result<G2pScores> {
                 eprintln!("step {step:6}  loss {ema_loss:.4}  lr {lr:.2e}  {:.0} s", elapsed);
             }
             if step % o.eval_every == 0 || out_of_time {
-                let s = evaluate(&model, &valid, 512, 1, None);
-                let better = s.wer < best.wer;
-                eprintln!(
-                    "step {step:6}  valid WER {:.2} %  PER {:.2} %  (no stress {:.2} / {:.2})  {}",
-                    s.wer * 100.0,
-                    s.per * 100.0,
-                    s.wer_no_stress * 100.0,
-                    s.per_no_stress * 100.0,
-                    if better { "best: saved" } else { "" }
-                );
-                if better {
-                    best = s;
-                    LoadedG2p::save(&vs, &o.config, &o.out_dir)?;
-                }
+                validate_and_keep(&format!("step {step:6}"), &model, &vs, &valid, &mut best, o)?;
             }
             if out_of_time {
                 break 'outer;
@@ -337,21 +344,7 @@ pub fn train(lex: &Lexicon, o: &TrainOptions) -> Result<G2pScores> {
     }
     if average.count() > 1 {
         average.copy_into(&vs);
-        let s = evaluate(&model, &valid, 512, 1, None);
-        let better = s.wer < best.wer;
-        eprintln!(
-            "average of {} snapshots  valid WER {:.2} %  PER {:.2} %  (no stress {:.2} / {:.2})  {}",
-            average.count(),
-            s.wer * 100.0,
-            s.per * 100.0,
-            s.wer_no_stress * 100.0,
-            s.per_no_stress * 100.0,
-            if better { "best: saved" } else { "not better than the best checkpoint" }
-        );
-        if better {
-            best = s;
-            LoadedG2p::save(&vs, &o.config, &o.out_dir)?;
-        }
+        validate_and_keep(&format!("average of {} snapshots", average.count()), &model, &vs, &valid, &mut best, o)?;
     }
     Ok(best)
 }
