@@ -108,3 +108,29 @@ fn missing_model_is_a_clear_error() {
     let e = Frontend::new(FrontendOptions { g2p_model: Some("/nonexistent/g2p".into()), ..Default::default() }).unwrap_err().to_string();
     assert!(e.contains("/nonexistent/g2p") && e.contains("g2p-train"), "{e}");
 }
+
+/// `ferry g2p-eval` on the first held-out words: its JSON rates agree with the list of
+/// mistakes it writes with `--errors` (one line per wrong word, each really wrong).
+#[test]
+fn g2p_eval_reports_rates_and_its_mistakes() {
+    let errors = std::env::temp_dir().join(format!("ferry-g2p-errors-{}.tsv", std::process::id()));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["--device", "cpu", "g2p-eval", "--limit", "60", "--beam", "2", "--json", "--errors"])
+        .arg(&errors)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["words"], 60);
+    let wer = s["wer"].as_f64().unwrap();
+    let tsv = std::fs::read_to_string(&errors).unwrap();
+    let rows: Vec<&str> = tsv.lines().skip(1).collect();
+    assert_eq!(rows.len(), (wer * 60.0).round() as usize, "{tsv}");
+    for row in rows {
+        let cols: Vec<&str> = row.split('\t').collect();
+        assert_eq!(cols.len(), 3, "{row}");
+        assert!(cols[2].split(" | ").all(|r| r != cols[1]), "{row} is listed but right");
+    }
+    std::fs::remove_file(&errors).unwrap();
+}

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::GlobalArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::text::g2p_model::LoadedG2p;
-use crate::text::g2p_train::{dataset, evaluate, Split};
+use crate::text::g2p_train::{dataset, is_wrong, predict_all, score, Split};
 use crate::text::lexicon::{data_dir, Lexicon};
 
 #[derive(Debug, Args)]
@@ -28,6 +28,10 @@ pub struct G2pEvalArgs {
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also write the words it got wrong to this file, one a line: word, prediction and
+    /// the dictionary's pronunciations, tab-separated (for error analysis).
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
 }
 
 pub fn run(g: &GlobalArgs, a: G2pEvalArgs) -> Result<()> {
@@ -42,8 +46,19 @@ pub fn run(g: &GlobalArgs, a: G2pEvalArgs) -> Result<()> {
     let pb = indicatif::ProgressBar::new(test.len() as u64);
     pb.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} words {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
     let t = std::time::Instant::now();
-    let s = evaluate(&m.model, &test, a.batch, a.beam.max(1), Some(&pb));
+    let preds = predict_all(&m.model, &test, a.batch, a.beam.max(1), Some(&pb));
     pb.finish_and_clear();
+    let s = score(&preds, &test);
+    if let Some(path) = &a.errors {
+        let mut tsv = String::from("word\tpredicted\tdictionary\n");
+        for (pred, (word, refs)) in preds.iter().zip(&test) {
+            if is_wrong(pred, refs) {
+                let refs: Vec<String> = refs.iter().map(|r| r.join(" ")).collect();
+                tsv.push_str(&format!("{word}\t{}\t{}\n", pred.join(" "), refs.join(" | ")));
+            }
+        }
+        std::fs::write(path, tsv).map_err(|e| Error::io(path, e))?;
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {

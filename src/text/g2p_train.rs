@@ -96,27 +96,33 @@ fn score_one(pred: &[String], refs: &[Vec<String>]) -> (bool, usize, usize) {
     (best.0 != 0, best.0, best.1.max(1))
 }
 
-/// Evaluates predictions (beam search of width `beam`; 1 = greedy) on `data`, in batches.
-pub fn evaluate(model: &G2pModel, data: &[(String, Vec<Vec<String>>)], batch: usize, beam: usize, progress: Option<&indicatif::ProgressBar>) -> G2pScores {
-    let (mut wrong, mut edits, mut len) = (0usize, 0usize, 0usize);
-    let (mut wrong_ns, mut edits_ns, mut len_ns) = (0usize, 0usize, 0usize);
+/// Predicts every word of `data` (beam search of width `beam`; 1 = greedy), in batches.
+pub fn predict_all(model: &G2pModel, data: &[(String, Vec<Vec<String>>)], batch: usize, beam: usize, progress: Option<&indicatif::ProgressBar>) -> Vec<Vec<String>> {
+    let mut preds = Vec::with_capacity(data.len());
     for chunk in data.chunks(batch.max(1)) {
         let words: Vec<&str> = chunk.iter().map(|(w, _)| w.as_str()).collect();
-        let preds = model.predict_beam(&words, beam);
-        for (pred, (_, refs)) in preds.iter().zip(chunk) {
-            let (w, e, l) = score_one(pred, refs);
-            wrong += usize::from(w);
-            edits += e;
-            len += l;
-            let refs_ns: Vec<Vec<String>> = refs.iter().map(|r| strip(r)).collect();
-            let (w, e, l) = score_one(&strip(pred), &refs_ns);
-            wrong_ns += usize::from(w);
-            edits_ns += e;
-            len_ns += l;
-        }
+        preds.extend(model.predict_beam(&words, beam));
         if let Some(pb) = progress {
             pb.inc(chunk.len() as u64);
         }
+    }
+    preds
+}
+
+/// Scores predictions (one per word of `data`, in order) against the dictionary.
+pub fn score(preds: &[Vec<String>], data: &[(String, Vec<Vec<String>>)]) -> G2pScores {
+    let (mut wrong, mut edits, mut len) = (0usize, 0usize, 0usize);
+    let (mut wrong_ns, mut edits_ns, mut len_ns) = (0usize, 0usize, 0usize);
+    for (pred, (_, refs)) in preds.iter().zip(data) {
+        let (w, e, l) = score_one(pred, refs);
+        wrong += usize::from(w);
+        edits += e;
+        len += l;
+        let refs_ns: Vec<Vec<String>> = refs.iter().map(|r| strip(r)).collect();
+        let (w, e, l) = score_one(&strip(pred), &refs_ns);
+        wrong_ns += usize::from(w);
+        edits_ns += e;
+        len_ns += l;
     }
     let n = data.len().max(1) as f64;
     G2pScores {
@@ -126,6 +132,16 @@ pub fn evaluate(model: &G2pModel, data: &[(String, Vec<Vec<String>>)], batch: us
         wer_no_stress: wrong_ns as f64 / n,
         per_no_stress: edits_ns as f64 / len_ns.max(1) as f64,
     }
+}
+
+/// Whether a prediction matches none of the word's pronunciations.
+pub fn is_wrong(pred: &[String], refs: &[Vec<String>]) -> bool {
+    score_one(pred, refs).0
+}
+
+/// Predicts and scores `data` (see [`predict_all`] and [`score`]).
+pub fn evaluate(model: &G2pModel, data: &[(String, Vec<Vec<String>>)], batch: usize, beam: usize, progress: Option<&indicatif::ProgressBar>) -> G2pScores {
+    score(&predict_all(model, data, batch, beam, progress), data)
 }
 
 /// Options of `ferry g2p-train`.
