@@ -134,3 +134,29 @@ fn g2p_eval_reports_rates_and_its_mistakes() {
     }
     std::fs::remove_file(&errors).unwrap();
 }
+
+/// `ferry g2p-average`: two tiny runs from different seeds average into a third model that
+/// loads and is scored beside them on the validation words; mismatched inputs are refused.
+#[test]
+fn g2p_average_writes_a_model_soup() {
+    let root = std::env::temp_dir().join(format!("ferry-g2p-average-{}", std::process::id()));
+    let ferry = || {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"));
+        c.current_dir(env!("CARGO_MANIFEST_DIR")).args(["--device", "cpu", "--threads", "2"]);
+        c
+    };
+    for seed in ["1", "2"] {
+        let o = ferry().args(["--seed", seed, "g2p-train", "--tiny", "--steps", "3", "--eval-every", "3", "--out"]).arg(root.join(seed)).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let o = ferry().args(["g2p-average", "--out"]).arg(root.join("soup")).arg(root.join("1")).arg(root.join("2")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(stdout.matches("WER").count(), 3, "{stdout}");
+    assert!(stdout.contains("average of 2"), "{stdout}");
+    assert!(root.join("soup/model.safetensors").is_file() && root.join("soup/config.json").is_file());
+    let o = ferry().args(["g2p-average", "--out"]).arg(root.join("1")).arg(root.join("1")).arg(root.join("2")).output().unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--out must be a new directory"));
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -4,6 +4,7 @@
 mod bench;
 mod data;
 mod devices;
+mod g2p_average;
 mod g2p_eval;
 mod g2p_train;
 mod compare;
@@ -97,6 +98,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// List sound output devices (names for --output-device).
     Devices(devices::DevicesArgs),
+    /// Average G2P models trained from one starting point (a model soup), scored on validation words.
+    G2pAverage(g2p_average::G2pAverageArgs),
     /// Word and phoneme error rates of the learned G2P model on held-out CMUdict words.
     G2pEval(g2p_eval::G2pEvalArgs),
     /// Train the learned letter-to-phoneme model on CMUdict (CPU is fine: ~35 min).
@@ -206,6 +209,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Voices(a) => voices::run(&cli.global, a),
         Command::Bench(a) => bench::run(&cli.global, a),
         Command::Devices(a) => devices::run(&cli.global, a),
+        Command::G2pAverage(a) => g2p_average::run(&cli.global, a),
         Command::G2pEval(a) => g2p_eval::run(&cli.global, a),
         Command::G2pTrain(a) => g2p_train::run(&cli.global, a),
         Command::Phonemize(a) => phonemize::run(&cli.global, a),

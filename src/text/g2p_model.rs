@@ -24,7 +24,7 @@ pub const P_EOS: i64 = 2;
 pub const DEFAULT_BEAM: usize = 4;
 
 /// Model configuration (`data/g2p/config.json`). Keys follow PyTorch `nn.Transformer`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct G2pConfig {
     pub d_model: i64,
     pub nhead: i64,

@@ -167,6 +167,26 @@ pub struct TrainOptions {
     pub average_from: Option<f64>,
 }
 
+/// The mean of the weights of G2P models with one config (a "model soup", Wortsman et al.
+/// 2022: models fine-tuned from one starting point average into one that is usually better
+/// than each). Errors name a directory whose config differs.
+pub fn average_models(dirs: &[std::path::PathBuf], device: Device) -> Result<LoadedG2p> {
+    let Some(first) = dirs.first() else {
+        return Err(Error::arg("no G2P models to average"));
+    };
+    let mut average = WeightAverage::new();
+    let base = LoadedG2p::load(first, device)?;
+    for dir in dirs {
+        let m = LoadedG2p::load(dir, device)?;
+        if m.model.cfg != base.model.cfg {
+            return Err(Error::arg(format!("{}: its config.json differs from {}'s; only models of one config can be averaged", dir.display(), first.display())));
+        }
+        average.add(&m.vs);
+    }
+    average.copy_into(&base.vs);
+    Ok(base)
+}
+
 /// Snapshots taken into the running mean every this many steps.
 const AVERAGE_EVERY: u64 = 100;
 
@@ -390,6 +410,38 @@ mod tests {
         avg.copy_into(&vs);
         assert_eq!(avg.count(), 3);
         assert_eq!(Vec::<f64>::try_from(&w).unwrap(), vec![3.0, 3.0, 3.0]);
+    }
+
+    #[test]
+    fn averaged_models_have_the_mean_weights() {
+        let root = std::env::temp_dir().join(format!("ferry-g2p-soup-{}", std::process::id()));
+        let cfg = G2pConfig::tiny();
+        let mut dirs = Vec::new();
+        let mut weights = Vec::new();
+        for seed in [1, 2] {
+            tch::manual_seed(seed);
+            let vs = nn::VarStore::new(Device::Cpu);
+            let _model = G2pModel::new(vs.root(), &cfg);
+            let dir = root.join(format!("m{seed}"));
+            LoadedG2p::save(&vs, &cfg, &dir).unwrap();
+            // What was saved (fp16), read back.
+            weights.push(LoadedG2p::load(&dir, Device::Cpu).unwrap().vs.variables());
+            dirs.push(dir);
+        }
+        let soup = average_models(&dirs, Device::Cpu).unwrap();
+        for (name, w) in soup.vs.variables() {
+            let mean = (&weights[0][&name] + &weights[1][&name]) / 2.0;
+            let diff = (&w - &mean).abs().max().double_value(&[]);
+            assert!(diff < 1e-6, "{name}: {diff}");
+        }
+        let mut other = G2pConfig::tiny();
+        other.dim_feedforward *= 2;
+        let vs = nn::VarStore::new(Device::Cpu);
+        let _model = G2pModel::new(vs.root(), &other);
+        LoadedG2p::save(&vs, &other, &root.join("other")).unwrap();
+        let err = average_models(&[dirs[0].clone(), root.join("other")], Device::Cpu).err().unwrap().to_string();
+        assert!(err.contains("differs"), "{err}");
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
