@@ -14,12 +14,12 @@ use super::config::Config;
 use super::discriminators::{DiscOutput, MultiPeriodDiscriminator, MultiScaleDiscriminator};
 use super::generator::Generator;
 use super::losses::{discriminator_loss, feature_loss, generator_loss, mel_l1, LAMBDA_MEL};
-use crate::vocoder::clips::AudioClips;
 use super::{FastGenerator, MODEL_NAME};
 use crate::audio::mel_tch::MelTch;
 use crate::audio::{write_wav, Audio, Mel, MelConfig, SampleFormat};
 use crate::error::{Error, Result};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, LrSchedule, TrainSetup, TrainTask};
+use crate::vocoder::clips::AudioClips;
 
 /// Validation renders at most this many seconds of the held-out clip.
 const VALIDATION_SECONDS: f64 = 6.0;
