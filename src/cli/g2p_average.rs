@@ -35,12 +35,12 @@ pub fn run(g: &GlobalArgs, a: G2pAverageArgs) -> Result<()> {
     if a.models.iter().any(|m| *m == a.out) {
         return Err(Error::arg("--out must be a new directory, not one of the models averaged"));
     }
+    let models = a.models.iter().map(|dir| Ok((dir.clone(), LoadedG2p::load(dir, device)?))).collect::<Result<Vec<_>>>()?;
+    let soup = average_models(&models, device)?;
     let lex = Lexicon::cmudict()?;
-    let soup = average_models(&a.models, device)?;
     let valid = dataset(&lex, &soup.model.cfg, Split::Valid);
     println!("validation words: {} (1 % of the training split; the test words are not looked at)", valid.len());
-    for dir in &a.models {
-        let m = LoadedG2p::load(dir, device)?;
+    for (dir, m) in &models {
         line(&dir.display().to_string(), &evaluate(&m.model, &valid, 512, a.beam.max(1), None));
     }
     line(&format!("average of {}", a.models.len()), &evaluate(&soup.model, &valid, 512, a.beam.max(1), None));

@@ -169,22 +169,23 @@ pub struct TrainOptions {
 
 /// The mean of the weights of G2P models with one config (a "model soup", Wortsman et al.
 /// 2022: models fine-tuned from one starting point average into one that is usually better
-/// than each). Errors name a directory whose config differs.
-pub fn average_models(dirs: &[std::path::PathBuf], device: Device) -> Result<LoadedG2p> {
-    let Some(first) = dirs.first() else {
+/// than each), given with the directories they came from. Errors name a directory whose
+/// config differs.
+pub fn average_models(models: &[(std::path::PathBuf, LoadedG2p)], device: Device) -> Result<LoadedG2p> {
+    let Some((first_dir, first)) = models.first() else {
         return Err(Error::arg("no G2P models to average"));
     };
     let mut average = WeightAverage::new();
-    let base = LoadedG2p::load(first, device)?;
-    for dir in dirs {
-        let m = LoadedG2p::load(dir, device)?;
-        if m.model.cfg != base.model.cfg {
-            return Err(Error::arg(format!("{}: its config.json differs from {}'s; only models of one config can be averaged", dir.display(), first.display())));
+    for (dir, m) in models {
+        if m.model.cfg != first.model.cfg {
+            return Err(Error::arg(format!("{}: its config.json differs from {}'s; only models of one config can be averaged", dir.display(), first_dir.display())));
         }
         average.add(&m.vs);
     }
-    average.copy_into(&base.vs);
-    Ok(base)
+    let vs = nn::VarStore::new(device);
+    let model = G2pModel::new(vs.root(), &first.model.cfg);
+    average.copy_into(&vs);
+    Ok(LoadedG2p { vs, model })
 }
 
 /// Snapshots taken into the running mean every this many steps.
@@ -193,13 +194,13 @@ const AVERAGE_EVERY: u64 = 100;
 /// Running mean of a VarStore's variables (Izmailov et al. 2018, "Averaging Weights Leads
 /// to Wider Optima and Better Generalization"), kept in fp32 beside the live weights.
 pub struct WeightAverage {
-    means: Vec<(String, Tensor)>,
+    means: std::collections::HashMap<String, Tensor>,
     count: i64,
 }
 
 impl WeightAverage {
     pub fn new() -> WeightAverage {
-        WeightAverage { means: Vec::new(), count: 0 }
+        WeightAverage { means: std::collections::HashMap::new(), count: 0 }
     }
 
     pub fn count(&self) -> i64 {
@@ -211,9 +212,7 @@ impl WeightAverage {
         let _guard = tch::no_grad_guard();
         self.count += 1;
         if self.means.is_empty() {
-            let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().map(|(k, v)| (k, v.detach().copy())).collect();
-            vars.sort_by(|a, b| a.0.cmp(&b.0));
-            self.means = vars;
+            self.means = vs.variables().into_iter().map(|(k, v)| (k, v.detach().copy())).collect();
             return;
         }
         let vars = vs.variables();
@@ -416,7 +415,7 @@ mod tests {
     fn averaged_models_have_the_mean_weights() {
         let root = std::env::temp_dir().join(format!("ferry-g2p-soup-{}", std::process::id()));
         let cfg = G2pConfig::tiny();
-        let mut dirs = Vec::new();
+        let mut models = Vec::new();
         let mut weights = Vec::new();
         for seed in [1, 2] {
             tch::manual_seed(seed);
@@ -425,10 +424,11 @@ mod tests {
             let dir = root.join(format!("m{seed}"));
             LoadedG2p::save(&vs, &cfg, &dir).unwrap();
             // What was saved (fp16), read back.
-            weights.push(LoadedG2p::load(&dir, Device::Cpu).unwrap().vs.variables());
-            dirs.push(dir);
+            let m = LoadedG2p::load(&dir, Device::Cpu).unwrap();
+            weights.push(m.vs.variables());
+            models.push((dir, m));
         }
-        let soup = average_models(&dirs, Device::Cpu).unwrap();
+        let soup = average_models(&models, Device::Cpu).unwrap();
         for (name, w) in soup.vs.variables() {
             let mean = (&weights[0][&name] + &weights[1][&name]) / 2.0;
             let diff = (&w - &mean).abs().max().double_value(&[]);
@@ -439,7 +439,9 @@ mod tests {
         let vs = nn::VarStore::new(Device::Cpu);
         let _model = G2pModel::new(vs.root(), &other);
         LoadedG2p::save(&vs, &other, &root.join("other")).unwrap();
-        let err = average_models(&[dirs[0].clone(), root.join("other")], Device::Cpu).err().unwrap().to_string();
+        let first = models.swap_remove(0);
+        let other = (root.join("other"), LoadedG2p::load(&root.join("other"), Device::Cpu).unwrap());
+        let err = average_models(&[first, other], Device::Cpu).err().unwrap().to_string();
         assert!(err.contains("differs"), "{err}");
         std::fs::remove_dir_all(&root).unwrap();
     }

@@ -8,6 +8,7 @@
 //! WaveGlow and DiffWave train on the audio as recorded (`flow`, `diffusion`, through
 //! [`Segments`](super::segments::Segments), which adds each window's mel).
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use rand::rngs::StdRng;
@@ -36,13 +37,20 @@ pub struct AudioClips {
     peak_normalise: bool,
 }
 
-/// Peak-normalises to 0.95 (silence stays silence).
-pub fn normalize(samples: &mut [f32]) {
+/// The gain that brings `samples`' peak to 0.95 (1 for silence).
+fn peak_gain(samples: &[f32]) -> f32 {
     let peak = samples.iter().fold(0f32, |m, s| m.max(s.abs()));
     if peak > 0.0 {
-        let g = 0.95 / peak;
-        samples.iter_mut().for_each(|s| *s *= g);
+        0.95 / peak
+    } else {
+        1.0
     }
+}
+
+/// Peak-normalises to 0.95 (silence stays silence).
+fn normalize(samples: &mut [f32]) {
+    let g = peak_gain(samples);
+    samples.iter_mut().for_each(|s| *s *= g);
 }
 
 /// The WAV files a dataset lists (`metadata.csv` first column), else every `wavs/*.wav`,
@@ -131,12 +139,17 @@ impl AudioClips {
         self.sample_rate
     }
 
+    /// Clip `i` as stored (borrowed when in memory), before any normalisation.
+    fn raw_clip(&self, i: usize) -> Result<Cow<'_, [f32]>> {
+        Ok(match &self.source {
+            Source::Memory(m) => Cow::Borrowed(&m[i]),
+            Source::Files(f) => Cow::Owned(read_resampled(&f[i], self.sample_rate)?),
+        })
+    }
+
     /// Clip `i`, mono, at the corpus rate (peak-normalised if asked).
     pub fn clip(&self, i: usize) -> Result<Vec<f32>> {
-        let mut samples = match &self.source {
-            Source::Memory(m) => m[i].clone(),
-            Source::Files(f) => read_resampled(&f[i], self.sample_rate)?,
-        };
+        let mut samples = self.raw_clip(i)?.into_owned();
         if self.peak_normalise {
             normalize(&mut samples);
         }
@@ -147,12 +160,17 @@ impl AudioClips {
     pub fn random_windows(&self, rng: &mut StdRng, batch: usize, segment: usize) -> Result<Vec<f32>> {
         let mut data = vec![0f32; batch * segment];
         for row in data.chunks_mut(segment.max(1)) {
-            let clip = self.clip(rng.gen_range(0..self.len()))?;
+            // Only the window is copied; the clip's gain is applied to it.
+            let clip = self.raw_clip(rng.gen_range(0..self.len()))?;
             if clip.len() >= segment {
                 let start = rng.gen_range(0..=clip.len() - segment);
                 row.copy_from_slice(&clip[start..start + segment]);
             } else {
                 row[..clip.len()].copy_from_slice(&clip);
+            }
+            if self.peak_normalise {
+                let g = peak_gain(&clip);
+                row.iter_mut().for_each(|s| *s *= g);
             }
         }
         Ok(data)

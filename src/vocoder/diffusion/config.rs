@@ -2,7 +2,6 @@
 //! (lmnt-com/diffwave): Z. Kong, W. Ping, J. Huang, K. Zhao and B. Catanzaro, "DiffWave: A
 //! Versatile Diffusion Model for Audio Synthesis", ICLR 2021.
 
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};

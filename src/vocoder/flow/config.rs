@@ -3,7 +3,6 @@
 //! R. Valle and B. Catanzaro, "WaveGlow: A Flow-based Generative Network for Speech
 //! Synthesis", ICASSP 2019.
 
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};

@@ -7,7 +7,6 @@
 //! [`crate::audio::MelConfig`]; unknown keys in a JSON file are ignored so a reference
 //! config file loads as it is.
 
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};

@@ -7,7 +7,6 @@
 //! `decoder`. Loss keys: `c_mel` (VITS's mel weight), `c_stft`, `beta`, `kl_anneal_steps`,
 //! `free_bits`.
 
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
