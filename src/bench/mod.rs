@@ -28,6 +28,10 @@ pub fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
 
 /// The git revision of the working tree, when git is available.
 pub fn git_revision() -> String {
+    // A binary carried to a machine without the repository is told its revision.
+    if let Some(rev) = std::env::var("FERRY_REVISION").ok().filter(|r| !r.trim().is_empty()) {
+        return rev.trim().to_string();
+    }
     std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -190,12 +190,18 @@ mod tests {
     }
 
     impl Regression {
+        /// Built without the global RNG: tests in this binary run on parallel threads that share
+        /// libtorch's generator, so a seeded `randn` here could differ between two constructions.
         fn new() -> Self {
-            tch::manual_seed(3);
             let vs = nn::VarStore::new(Device::Cpu);
-            let lin = nn::linear(vs.root() / "lin", 4, 1, Default::default());
+            let zero = nn::LinearConfig { ws_init: nn::Init::Const(0.0), bs_init: Some(nn::Init::Const(0.0)), bias: true };
+            let lin = nn::linear(vs.root() / "lin", 4, 1, zero);
             let opt = AdamW::new(&vs, AdamWConfig { lr: 0.05, ..Default::default() });
-            let x = Tensor::randn([64, 4], (Kind::Float, Device::Cpu));
+            // A fixed, well-spread design matrix: x[i, j] = sin(1.7·i + 0.9·j + 0.3).
+            let x = (Tensor::arange(64, (Kind::Float, Device::Cpu)).view([64, 1]) * 1.7
+                + Tensor::arange(4, (Kind::Float, Device::Cpu)).view([1, 4]) * 0.9
+                + 0.3)
+                .sin();
             let y = x.matmul(&Tensor::from_slice(&[1.0f32, -2.0, 0.5, 3.0]).view([4, 1])) + 0.7;
             Self { vs, lin, opt, x, y, nan_at: None }
         }

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# One prepared run on a CUDA machine: every GPU benchmark the model issues ask for, and a short
+# CUDA training run of each model (bf16 autocast) on the data fixture. Every command has its own
+# time limit and a failure does not stop the rest; everything lands in one tarball under $OUT.
+#
+#   cargo build --release --no-default-features     # no libasound on headless GPU boxes
+#   cp target/release/ferry ferry-gpu && strip ferry-gpu
+#   FERRY_REVISION=<rev> OUT=/tmp/gpu bash scripts/gpu_check.sh   # on the GPU machine, from the repo root
+set -u
+BIN=${FERRY_BIN:-./ferry-gpu}
+TORCH_LIB=${TORCH_LIB:-/opt/torch/.venv/lib/python3.12/site-packages/torch/lib}
+export LD_LIBRARY_PATH="$TORCH_LIB:${LD_LIBRARY_PATH:-}"
+export OMP_WAIT_POLICY=PASSIVE
+OUT=${OUT:-/tmp/ferry-gpu}
+WORK=$(mktemp -d)
+LOG=$WORK/gpu.log
+mkdir -p "$WORK/results" "$WORK/train"
+
+# Seconds from now after which no command starts (what is left still gets packed).
+BUDGET=${BUDGET:-480}
+DEADLINE=$(( $(date +%s) + BUDGET ))
+
+run() {
+  local limit=$1; shift
+  local left=$(( DEADLINE - $(date +%s) ))
+  if (( left < 5 )); then echo "### skipped (budget spent): $*" >>"$LOG"; return; fi
+  (( limit > left )) && limit=$left
+  echo "### $*" >>"$LOG"
+  local t0=$(date +%s%N)
+  timeout "$limit" "$@" >>"$LOG" 2>&1
+  local rc=$?
+  echo "### rc=$rc wall=$(( ($(date +%s%N) - t0) / 1000000 )) ms" >>"$LOG"
+}
+
+{ date -u; nvidia-smi -L; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nproc; } >>"$LOG" 2>&1
+echo "revision ${FERRY_REVISION:-unknown}" >>"$LOG"
+run 30 "$BIN" --device cuda voices
+
+B="--device cuda bench"
+V="vocoder --results $WORK/results --thread-counts 4 --runs 5"
+# The goals first: acoustic frames/s, then each family's paper-config speed on the GPU.
+run 60 $BIN $B acoustic --config full --runs 10
+run 60 $BIN $B $V --family gan --config v1
+run 60 $BIN $B $V --family diffusion --config base --steps 6
+run 60 $BIN $B $V --family flow --config paper
+run 90 $BIN $B ar --config 512 --engine tch --seconds 10 --seq-seconds 1 --runs 2
+run 60 $BIN $B say --families gan --minutes 5
+# CUDA training (bf16 autocast) of every model on the 14-utterance fixture: it must run,
+# log and checkpoint; steps/s are the GPU training speed of the default configs.
+for m in acoustic gan vae flow diffusion ar; do
+  run 45 $BIN --device cuda train $m --data data/fixtures --out "$WORK/train/$m" --steps 200 \
+    --log-every 20 --validate-every 100 --checkpoint-every 100 --hardware "$(nvidia-smi -L | head -1)"
+done
+run 30 $BIN --device cuda export --checkpoint "$WORK/train/gan/checkpoint.safetensors" --voice "$WORK/train/voice"
+# The rest of the table.
+for c in v2 v3 compact; do run 45 $BIN $B $V --family gan --config $c; done
+run 45 $BIN $B $V --family gan --config v1 --precision bf16
+for s in 12 50; do run 60 $BIN $B $V --family diffusion --config base --steps $s; done
+run 45 $BIN $B $V --family flow --config compact
+run 45 $BIN $B $V --family vae --config compact
+run 60 $BIN $B $V --family ar --config default
+run 60 $BIN $B ar --config default --engine tch --seconds 10 --seq-seconds 1 --runs 2
+run 90 $BIN $B say --families vae,flow,diffusion,ar --minutes 1
+run 30 $BIN $B acoustic --config full --runs 10 --symbols 400
+run 30 $BIN --device cuda export --checkpoint "$WORK/train/gan/checkpoint.safetensors" --voice "$WORK/train/voice"
+find "$WORK/train" -name '*.safetensors' -delete
+tar czf "$OUT/gpu.tgz" -C "$WORK" .
+cp "$LOG" "$OUT/gpu.log"
