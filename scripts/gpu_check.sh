@@ -11,6 +11,7 @@ BIN=${FERRY_BIN:-./ferry-gpu}
 TORCH_LIB=${TORCH_LIB:-/opt/torch/.venv/lib/python3.12/site-packages/torch/lib}
 export LD_LIBRARY_PATH="$TORCH_LIB:${LD_LIBRARY_PATH:-}"
 export OMP_WAIT_POLICY=PASSIVE
+DEVICE=${DEVICE:-cuda}
 OUT=${OUT:-/tmp/ferry-gpu}
 WORK=$(mktemp -d)
 LOG=$WORK/gpu.log
@@ -25,6 +26,7 @@ run() {
   local left=$(( DEADLINE - $(date +%s) ))
   if (( left < 5 )); then echo "### skipped (budget spent): $*" >>"$LOG"; return; fi
   (( limit > left )) && limit=$left
+  (( limit > ${MAXCMD:-600} )) && limit=${MAXCMD:-600}   # MAXCMD=3 DEVICE=cpu: a dry run of the arguments
   echo "### $*" >>"$LOG"
   local t0=$(date +%s%N)
   timeout "$limit" "$@" >>"$LOG" 2>&1
@@ -34,9 +36,9 @@ run() {
 
 { date -u; nvidia-smi -L; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nproc; } >>"$LOG" 2>&1
 echo "revision ${FERRY_REVISION:-unknown}" >>"$LOG"
-run 30 "$BIN" --device cuda voices
+run 30 "$BIN" --device $DEVICE voices
 
-B="--device cuda bench"
+B="--device $DEVICE bench"
 V="vocoder --results $WORK/results --thread-counts 4 --runs 5"
 # The goals first: acoustic frames/s, then each family's paper-config speed on the GPU.
 run 60 $BIN $B acoustic --config full --runs 10
@@ -48,10 +50,10 @@ run 60 $BIN $B say --families gan --minutes 5
 # CUDA training (bf16 autocast) of every model on the 14-utterance fixture: it must run,
 # log and checkpoint; steps/s are the GPU training speed of the default configs.
 for m in acoustic gan vae flow diffusion ar; do
-  run 45 $BIN --device cuda train $m --data data/fixtures --out "$WORK/train/$m" --steps 200 \
+  run 45 $BIN --device $DEVICE train $m --data data/fixtures --out "$WORK/train/$m" --steps 200 \
     --log-every 20 --validate-every 100 --checkpoint-every 100 --hardware "$(nvidia-smi -L | head -1)"
 done
-run 30 $BIN --device cuda export --checkpoint "$WORK/train/gan/checkpoint.safetensors" --voice "$WORK/train/voice"
+run 30 $BIN --device $DEVICE export --checkpoint "$WORK/train/gan/checkpoint.safetensors" --voice "$WORK/train/voice"
 # The rest of the table.
 for c in v2 v3 compact; do run 45 $BIN $B $V --family gan --config $c; done
 run 45 $BIN $B $V --family gan --config v1 --precision bf16
@@ -62,7 +64,6 @@ run 60 $BIN $B $V --family ar --config default
 run 60 $BIN $B ar --config default --engine tch --seconds 10 --seq-seconds 1 --runs 2
 run 90 $BIN $B say --families vae,flow,diffusion,ar --minutes 1
 run 30 $BIN $B acoustic --config full --runs 10 --symbols 400
-run 30 $BIN --device cuda export --checkpoint "$WORK/train/gan/checkpoint.safetensors" --voice "$WORK/train/voice"
 find "$WORK/train" -name '*.safetensors' -delete
 tar czf "$OUT/gpu.tgz" -C "$WORK" .
 cp "$LOG" "$OUT/gpu.log"
