@@ -6,6 +6,7 @@
 #   cargo build --release --no-default-features     # no libasound on headless GPU boxes
 #   cp target/release/ferry ferry-gpu && strip ferry-gpu
 #   FERRY_REVISION=<rev> OUT=/tmp/gpu bash scripts/gpu_check.sh   # on the GPU machine, from the repo root
+# SECTIONS (goals train table folds), MODELS, STEPS and BUDGET (seconds) choose what runs.
 set -u
 BIN=${FERRY_BIN:-./ferry-gpu}
 TORCH_LIB=${TORCH_LIB:-/opt/torch/.venv/lib/python3.12/site-packages/torch/lib}
@@ -40,30 +41,49 @@ run 30 "$BIN" --device $DEVICE voices
 
 B="--device $DEVICE bench"
 V="vocoder --results $WORK/results --thread-counts 4 --runs 5"
-# The goals first: acoustic frames/s, then each family's paper-config speed on the GPU.
-run 60 $BIN $B acoustic --config full --runs 10
-run 60 $BIN $B $V --family gan --config v1
-run 60 $BIN $B $V --family diffusion --config base --steps 6
-run 60 $BIN $B $V --family flow --config paper
-run 90 $BIN $B ar --config 512 --engine tch --seconds 10 --seq-seconds 1 --runs 2
-run 60 $BIN $B say --families gan --minutes 5
-# CUDA training (bf16 autocast) of every model on the 14-utterance fixture: it must run,
-# log and checkpoint; steps/s are the GPU training speed of the default configs.
-for m in acoustic gan vae flow diffusion ar; do
-  run 45 $BIN --device $DEVICE train $m --data data/fixtures --out "$WORK/train/$m" --steps 200 \
-    --log-every 20 --validate-every 100 --checkpoint-every 100 --hardware "$(nvidia-smi -L | head -1)"
+STEPS=${STEPS:-200}
+
+goals() {  # acoustic frames/s, then each family's paper-config speed on the GPU
+  run 60 $BIN $B acoustic --config full --runs 10
+  run 60 $BIN $B $V --family gan --config v1
+  run 60 $BIN --cudnn-benchmark $B $V --family gan --config v1
+  run 60 $BIN $B $V --family diffusion --config base --steps 6
+  run 60 $BIN $B $V --family flow --config paper
+  run 90 $BIN $B ar --config 512 --engine tch --seconds 10 --seq-seconds 1 --runs 2
+  run 60 $BIN $B say --families gan --minutes 5
+}
+
+train() {  # CUDA training (bf16 autocast) of every model on the 14-utterance fixture
+  for m in ${MODELS:-acoustic gan vae flow diffusion ar}; do
+    run 45 $BIN --device $DEVICE train $m --data data/fixtures --out "$WORK/train/$m" --steps $STEPS \
+      --log-every 20 --validate-every $((STEPS / 2)) --checkpoint-every $((STEPS / 2)) --hardware "$(nvidia-smi -L | head -1)"
+  done
+  run 30 $BIN --device $DEVICE export --checkpoint "$WORK/train/gan/checkpoint.safetensors" --voice "$WORK/train/voice"
+}
+
+table() {  # the rest of the table
+  for c in v2 v3 compact; do run 45 $BIN $B $V --family gan --config $c; done
+  run 45 $BIN $B $V --family gan --config v1 --precision bf16
+  run 45 $BIN --cudnn-benchmark $B $V --family gan --config v1 --precision bf16
+  for st in 12 50; do run 60 $BIN $B $V --family diffusion --config base --steps $st; done
+  run 45 $BIN $B $V --family flow --config compact
+  run 45 $BIN $B $V --family vae --config compact
+  run 60 $BIN $B $V --family ar --config default
+  run 60 $BIN $B ar --config default --engine tch --seconds 10 --seq-seconds 1 --runs 2
+  run 90 $BIN $B say --families vae,flow,diffusion,ar --minutes 1
+  run 30 $BIN $B acoustic --config full --runs 10 --symbols 400
+}
+
+folds() {  # WaveRNN on a GPU: shorter folds, more of them in parallel
+  for tgt in 2750 1100; do
+    run 60 $BIN $B ar --config default --engine tch --seconds 10 --seq-seconds 0 --runs 2 --fold-target $tgt --fold-overlap 275
+  done
+}
+
+for section in ${SECTIONS:-goals train table folds}; do
+  echo "## section $section" >>"$LOG"
+  $section
 done
-run 30 $BIN --device $DEVICE export --checkpoint "$WORK/train/gan/checkpoint.safetensors" --voice "$WORK/train/voice"
-# The rest of the table.
-for c in v2 v3 compact; do run 45 $BIN $B $V --family gan --config $c; done
-run 45 $BIN $B $V --family gan --config v1 --precision bf16
-for s in 12 50; do run 60 $BIN $B $V --family diffusion --config base --steps $s; done
-run 45 $BIN $B $V --family flow --config compact
-run 45 $BIN $B $V --family vae --config compact
-run 60 $BIN $B $V --family ar --config default
-run 60 $BIN $B ar --config default --engine tch --seconds 10 --seq-seconds 1 --runs 2
-run 90 $BIN $B say --families vae,flow,diffusion,ar --minutes 1
-run 30 $BIN $B acoustic --config full --runs 10 --symbols 400
 find "$WORK/train" -name '*.safetensors' -delete
 tar czf "$OUT/gpu.tgz" -C "$WORK" .
 cp "$LOG" "$OUT/gpu.log"

@@ -35,8 +35,11 @@ impl StftTch {
         }
     }
 
-    /// `[B, T]` waveform → `[B, n_fft/2 + 1, T / hop]` complex spectrum.
+    /// `[B, T]` waveform → `[B, n_fft/2 + 1, T / hop]` complex spectrum, in at least float32
+    /// precision (cuFFT has no bfloat16, and float16 only for powers of two: half-precision
+    /// input from an autocast region is promoted).
     pub fn stft(&self, wav: &Tensor) -> Tensor {
+        let wav = if matches!(wav.kind(), Kind::Half | Kind::BFloat16) { wav.to_kind(Kind::Float) } else { wav.shallow_clone() };
         let frames = wav.size()[1] / self.hop;
         let padded = wav.unsqueeze(1).reflection_pad1d([self.pad, self.pad]).squeeze_dim(1); // [B, T + 2p]
         let window = self.window.to_kind(wav.kind());

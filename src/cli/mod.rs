@@ -70,6 +70,11 @@ pub struct GlobalArgs {
     /// Print more about what is happening (on stderr).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// CUDA: let cuDNN time its convolution algorithms for each new input shape and keep the
+    /// fastest. Pays off when many inputs share a shape (benchmarks, fixed-size training
+    /// segments); the first input of each length is slower.
+    #[arg(long, global = true)]
+    pub cudnn_benchmark: bool,
 }
 
 fn parse_device(s: &str) -> std::result::Result<DeviceChoice, String> {
@@ -325,6 +330,9 @@ pub(crate) fn pick_device(g: &GlobalArgs) -> Result<tch::Device> {
     let d = g.device.resolve()?;
     if g.device == DeviceChoice::Auto || g.verbose {
         eprintln!("ferry: using {}", device::describe(d));
+    }
+    if g.cudnn_benchmark && d.is_cuda() {
+        tch::Cuda::cudnn_set_benchmark(true);
     }
     Ok(d)
 }

@@ -44,7 +44,7 @@ pub struct TrainArgs {
     /// Voice whose mel definition to train with (default: joe if installed, else the standard mel).
     #[arg(long)]
     pub voice: Option<String>,
-    /// Disable mixed precision on CUDA.
+    /// Disable the bfloat16 mixed precision (autocast) used on CUDA.
     #[arg(long)]
     pub no_autocast: bool,
     /// Free-text note of the hardware, stored in the checkpoint and the model card.

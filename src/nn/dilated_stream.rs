@@ -58,6 +58,18 @@ pub struct SkipShape {
     pub device: Device,
 }
 
+/// The block length to stream with on `device`: `cpu_block` on the CPU, where a block that
+/// stays in cache is the point; the whole signal on a GPU, where each block costs kernel
+/// launches and memory is not the limit (DiffWave BASE, 6 steps on an H200: 4.3x real time
+/// in 4 096-sample blocks).
+pub fn block_for(device: tch::Device, cpu_block: i64) -> i64 {
+    if device.is_cuda() {
+        i64::MAX
+    } else {
+        cpu_block
+    }
+}
+
 /// Runs `layers` over `total` time steps. `input(t0, n)` gives the first layer's input
 /// `[B, C, n]`; `sink(skip_sum, t0, n)` receives the finished sum of the skip outputs of
 /// all layers for `[t0, t0 + n)`, in order, covering `[0, total)` exactly once.

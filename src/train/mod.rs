@@ -3,8 +3,9 @@
 //! A model plugs in by implementing [`TrainTask`] (one optimisation step, validation,
 //! what a checkpoint holds, how to export). The trainer gives it a progress bar, a JSONL
 //! log, periodic validation, atomic resumable checkpoints (weights + optimiser state +
-//! step), a stop with a message on NaN, autocast on CUDA and deterministic seeds.
+//! step), a stop with a message on NaN, bfloat16 autocast on CUDA and deterministic seeds.
 
+pub mod autocast;
 pub mod checkpoint;
 pub mod export;
 pub mod optim;

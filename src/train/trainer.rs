@@ -28,7 +28,7 @@ pub struct TrainerConfig {
     pub resume: bool,
     /// Show a progress bar on stderr.
     pub progress: bool,
-    /// Mixed precision (autocast) on CUDA.
+    /// Mixed precision on CUDA: autocast in bfloat16 ([`super::autocast`]).
     pub autocast: bool,
     pub seed: u64,
     /// Extra metadata stored in checkpoints (e.g. the mel definition, the data set).
@@ -118,7 +118,7 @@ impl Trainer {
         let mut history = Vec::new();
         let mut smoothed: Option<f64> = None;
         for step in start + 1..=cfg.max_steps {
-            let losses = tch::autocast(cfg.autocast, || task.train_step(step))?;
+            let losses = super::autocast::bf16(cfg.autocast, || task.train_step(step))?;
             if let Some((name, v)) = losses.first_non_finite() {
                 bar.abandon();
                 return Err(Error::Training(format!(

@@ -74,6 +74,11 @@ const NOISE_BLOCK: usize = 1024;
 /// The libtorch sampling loop, following the reference's `generate` step by step with
 /// `gru_cell` on the GRUs' own weights. `cond`: `[N, L, C]` on the model's device →
 /// `[N, L]` samples (companded class values in μ-law RAW mode).
+///
+/// On a GPU each step is a chain of small kernels, so whatever does not depend on the
+/// previous sample is computed for [`NOISE_BLOCK`] steps at once: the conditioning's share
+/// of the input, fc1 and fc2 layers (their weights split by input columns) and the logistic
+/// noise.
 pub fn sample_tch(model: &WaveRnn, cond: &Tensor, noise: &mut Noise) -> Result<Vec<f32>> {
     let cfg = &model.cfg;
     let size = cond.size();
@@ -81,32 +86,58 @@ pub fn sample_tch(model: &WaveRnn, cond: &Tensor, noise: &mut Noise) -> Result<V
     let device = cond.device();
     let a = cfg.aux_dims() as i64;
     let n_mels = size[2] - 4 * a;
-    let r = cfg.rnn_dims as i64;
+    let (r, f) = (cfg.rnn_dims as i64, cfg.fc_dims as i64);
     let opts = (Kind::Float, device);
+    // Weights split into the column that sees the previous sample / hidden state and the
+    // columns that see the conditioning.
+    let split = |l: &tch::nn::Linear, first: i64| {
+        let w = &l.ws; // [out, in]
+        let rest = w.size()[1] - first;
+        (w.narrow(1, 0, first).tr(), w.narrow(1, first, rest).tr(), l.bs.as_ref().map(Tensor::shallow_clone))
+    };
+    let (i_x, i_c, i_b) = split(&model.i, 1); // [1, r], [n_mels + a, r]
+    let (f1_x, f1_c, f1_b) = split(&model.fc1, r); // [r, f], [a, f]
+    let (f2_x, f2_c, f2_b) = split(&model.fc2, f); // [f, f], [a, f]
+    let project = |c: &Tensor, w: &Tensor, b: &Option<Tensor>| {
+        let y = c.matmul(w); // [N, S, out]
+        match b {
+            Some(b) => y + b,
+            None => y,
+        }
+    };
+    let i_x = i_x.reshape([r]);
     let mut x = Tensor::zeros([n, 1], opts);
     let mut h1 = Tensor::zeros([n, r], opts);
     let mut h2 = Tensor::zeros([n, r], opts);
     let out = Tensor::zeros([n, len as i64], opts);
-    let mut u = Tensor::zeros([0], opts);
+    let (mut u1, mut logistic) = (Tensor::zeros([0], opts), Tensor::zeros([0], opts));
+    let (mut pre_i, mut pre_f1, mut pre_f2, mut aux1) =
+        (Tensor::zeros([0], opts), Tensor::zeros([0], opts), Tensor::zeros([0], opts), Tensor::zeros([0], opts));
     for t in 0..len {
-        if t % NOISE_BLOCK == 0 {
+        let j = (t % NOISE_BLOCK) as i64;
+        if j == 0 {
             let steps = NOISE_BLOCK.min(len - t);
-            u = Tensor::from_slice(&noise.block(steps)).view([steps as i64, n, 2]).to_device(device);
+            let u = Tensor::from_slice(&noise.block(steps)).view([steps as i64, n, 2]).to_device(device);
+            u1 = u.narrow(2, 0, 1); // [S, N, 1]
+            logistic = mol::logistic_noise(&u.narrow(2, 1, 1));
+            let c = cond.narrow(1, t as i64, steps as i64); // [N, S, C]
+            pre_i = project(&c.narrow(2, 0, n_mels + a), &i_c, &i_b).transpose(0, 1).contiguous(); // [S, N, r]
+            aux1 = c.narrow(2, n_mels + a, a).transpose(0, 1).contiguous(); // [S, N, a]
+            pre_f1 = project(&c.narrow(2, n_mels + 2 * a, a), &f1_c, &f1_b).transpose(0, 1).contiguous(); // [S, N, f]
+            pre_f2 = project(&c.narrow(2, n_mels + 3 * a, a), &f2_c, &f2_b).transpose(0, 1).contiguous();
         }
-        let c = cond.select(1, t as i64); // [N, C]
-        let xi = model.i.forward(&Tensor::cat(&[&x, &c.narrow(1, 0, n_mels + a)], 1)); // [N, r]
+        let xi = pre_i.get(j).addcmul(&x, &i_x); // I(x, mel, a0): [N, r]
         h1 = model.rnn1.cell(&xi, &h1);
         let x1 = &xi + &h1;
-        h2 = model.rnn2.cell(&Tensor::cat(&[&x1, &c.narrow(1, n_mels + a, a)], 1), &h2);
+        h2 = model.rnn2.cell(&Tensor::cat(&[&x1, &aux1.get(j)], 1), &h2);
         let x2 = &x1 + &h2;
-        let y = model.fc1.forward(&Tensor::cat(&[&x2, &c.narrow(1, n_mels + 2 * a, a)], 1)).relu();
-        let y = model.fc2.forward(&Tensor::cat(&[&y, &c.narrow(1, n_mels + 3 * a, a)], 1)).relu();
+        let y = pre_f1.get(j).addmm(&x2, &f1_x).relu(); // fc1(x2, a2)
+        let y = pre_f2.get(j).addmm(&y, &f2_x).relu(); // fc2(y, a3)
         let p = model.fc3.forward(&y); // [N, classes]
-        let ut = u.select(0, (t % NOISE_BLOCK) as i64); // [N, 2]
         let s = match cfg.mode {
-            Mode::Mol => mol::sample_tch(&p, &ut),
+            Mode::Mol => mol::sample_tch_logistic(&p, &u1.get(j), &logistic.get(j)),
             Mode::Raw => {
-                let k = mol::pick_by_cdf(&p.softmax(-1, Kind::Float), &ut.narrow(1, 0, 1)).squeeze_dim(1);
+                let k = mol::pick_by_cdf(&p.softmax(-1, Kind::Float), &u1.get(j)).squeeze_dim(1);
                 k.to_kind(Kind::Float) * (2.0 / (cfg.n_classes() - 1) as f64) - 1.0
             }
         };

@@ -142,11 +142,12 @@ impl Gru {
         }
     }
 
-    /// Whole sequence from a zero state: `[B, T, in]` → `[B, T, H]`.
-    pub fn forward(&self, x: &Tensor) -> Tensor {
+    /// Whole sequence from a zero state: `[B, T, in]` → `[B, T, H]`. `train` must be true
+    /// when gradients will flow (cuDNN's RNN backward refuses an inference-mode forward).
+    pub fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
         let h0 = Tensor::zeros([1, x.size()[0], self.weight_hh.size()[1]], (x.kind(), x.device()));
         let weights = [&self.weight_ih, &self.weight_hh, &self.bias_ih, &self.bias_hh];
-        x.gru(&h0, &weights, true, 1, 0.0, false, false, true).0
+        x.gru(&h0, &weights, true, 1, 0.0, train, false, true).0
     }
 
     /// One step: `[B, in]`, `[B, H]` → `[B, H]`.
@@ -192,8 +193,8 @@ impl WaveRnn {
         let (m, aux) = self.upsample.forward_t(mels, train); // [B, T, n_mels], [B, T, 4a]
         let a = aux.chunk(4, 2);
         let x = self.i.forward(&Tensor::cat(&[&x.unsqueeze(-1), &m, &a[0]], 2)); // [B, T, r]
-        let x = &x + self.rnn1.forward(&x);
-        let x = &x + self.rnn2.forward(&Tensor::cat(&[&x, &a[1]], 2));
+        let x = &x + self.rnn1.forward_t(&x, train);
+        let x = &x + self.rnn2.forward_t(&Tensor::cat(&[&x, &a[1]], 2), train);
         let x = self.fc1.forward(&Tensor::cat(&[&x, &a[2]], 2)).relu(); // [B, T, f]
         let x = self.fc2.forward(&Tensor::cat(&[&x, &a[3]], 2)).relu();
         self.fc3.forward(&x)

@@ -45,13 +45,23 @@ pub fn loss(y_hat: &Tensor, y: &Tensor) -> Tensor {
 
 /// Samples `[B]` values in [-1, 1] from `[B, 3K]` parameters with `u`: `[B, 2]` uniforms in (0, 1).
 pub fn sample_tch(params: &Tensor, u: &Tensor) -> Tensor {
+    sample_tch_logistic(params, &u.narrow(1, 0, 1), &logistic_noise(&u.narrow(1, 1, 1)))
+}
+
+/// Standard logistic noise from uniforms in (0, 1), any shape (computed ahead for many steps).
+pub fn logistic_noise(u2: &Tensor) -> Tensor {
+    let u2 = u2.clamp(1e-5, 1.0 - 1e-5);
+    u2.log() - (-&u2 + 1.0).log()
+}
+
+/// [`sample_tch`] with the component uniform `u1` `[B, 1]` and the logistic noise `[B, 1]`
+/// given.
+pub fn sample_tch_logistic(params: &Tensor, u1: &Tensor, logistic: &Tensor) -> Tensor {
     let k = params.size()[1] / 3;
     let probs = params.narrow(1, 0, k).softmax(-1, Kind::Float); // [B, K]
-    let idx = pick_by_cdf(&probs, &u.narrow(1, 0, 1)); // [B, 1]
+    let idx = pick_by_cdf(&probs, u1); // [B, 1]
     let mean = params.narrow(1, k, k).gather(1, &idx, false);
     let log_scale = params.narrow(1, 2 * k, k).gather(1, &idx, false).clamp_min(LOG_SCALE_MIN);
-    let u2 = u.narrow(1, 1, 1).clamp(1e-5, 1.0 - 1e-5);
-    let logistic = u2.log() - (-&u2 + 1.0).log();
     (mean + log_scale.exp() * logistic).clamp(-1.0, 1.0).squeeze_dim(1)
 }
 

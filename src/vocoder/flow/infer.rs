@@ -11,7 +11,8 @@ use super::model::{unsqueeze_audio, WaveGlow};
 use crate::nn::dilated_stream::{self, SkipShape, Window, WindowLayer};
 use crate::nn::fast_conv::pointwise;
 
-/// Time steps (groups) per streamed block.
+/// Time steps (groups) per streamed block on the CPU; a GPU takes the whole signal at once
+/// ([`dilated_stream::block_for`]).
 pub const DEFAULT_BLOCK: i64 = 2048;
 
 /// One WN layer with folded weights.
@@ -92,8 +93,9 @@ impl Inverse {
                         channels: c,
                     }
                 })
-                .collect();
-            Inverse { flows, block: DEFAULT_BLOCK }
+                .collect::<Vec<Flow>>();
+            let device = flows.first().map_or(tch::Device::Cpu, |f| f.w_inv.device());
+            Inverse { flows, block: dilated_stream::block_for(device, DEFAULT_BLOCK) }
         })
     }
 
