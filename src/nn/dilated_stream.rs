@@ -198,7 +198,7 @@ mod tests {
                 h = n;
                 want += s;
             }
-            for block in [1i64, 7, 64, 1000] {
+            for block in [1i64, 7, 64, 1000, i64::MAX] {
                 let mut got = Vec::new();
                 let shape = SkipShape { batch: 2, channels: 3, kind: Kind::Float, device: Device::Cpu };
                 run(&layers, total, block, shape, |t0, n| x.narrow(2, t0, n), |s, _, _| got.push(s.copy()));

@@ -1,6 +1,7 @@
 //! The training loop shared by every model.
 
 use std::io::Write;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -118,12 +119,26 @@ impl Trainer {
         let mut history = Vec::new();
         let mut smoothed: Option<f64> = None;
         for step in start + 1..=cfg.max_steps {
-            let losses = super::autocast::bf16(cfg.autocast, || task.train_step(step))?;
+            let last_good = || if ckpt.is_file() { ckpt.display().to_string() } else { "(none yet)".into() };
+            // tch panics when libtorch raises (a CUDA out-of-memory, a kernel that refuses its
+            // input): the run stops with an error that says where to resume from.
+            let step_result = std::panic::catch_unwind(AssertUnwindSafe(|| super::autocast::bf16(cfg.autocast, || task.train_step(step))));
+            let losses = match step_result {
+                Ok(losses) => losses?,
+                Err(payload) => {
+                    bar.abandon();
+                    return Err(Error::Training(format!(
+                        "step {step} failed inside libtorch: {}. The last good checkpoint is {} — resume from it (with a smaller --batch-size if the device ran out of memory)",
+                        panic_message(payload.as_ref()),
+                        last_good()
+                    )));
+                }
+            };
             if let Some((name, v)) = losses.first_non_finite() {
                 bar.abandon();
                 return Err(Error::Training(format!(
                     "loss '{name}' became {v} at step {step}; stopped. The last good checkpoint is {} — resume from it with a lower learning rate, or check the data",
-                    if ckpt.is_file() { ckpt.display().to_string() } else { "(none yet)".into() }
+                    last_good()
                 )));
             }
             let h = losses.headline();
@@ -162,6 +177,19 @@ impl Trainer {
     }
 }
 
+/// The message of a panic's payload without the wrapping of tch's `unwrap` and without the
+/// C++ stack libtorch appends (an escaped `\n` in the debug-printed error).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown error");
+    let text = text.lines().next().unwrap_or(text);
+    let text = text.split("\\n").next().unwrap_or(text);
+    text.trim_start_matches("called `Result::unwrap()` on an `Err` value: ").trim_start_matches("Torch(\"").trim().to_string()
+}
+
 fn write_log(log: &mut std::fs::File, path: &std::path::Path, kind: &str, step: u64, secs: f64, losses: &Losses) -> Result<()> {
     let mut obj = serde_json::Map::new();
     obj.insert("kind".into(), kind.into());
@@ -187,6 +215,8 @@ mod tests {
         x: Tensor,
         y: Tensor,
         nan_at: Option<u64>,
+        /// A step at which libtorch raises (mismatched shapes), as a CUDA OOM would.
+        raise_at: Option<u64>,
     }
 
     impl Regression {
@@ -203,12 +233,15 @@ mod tests {
                 + 0.3)
                 .sin();
             let y = x.matmul(&Tensor::from_slice(&[1.0f32, -2.0, 0.5, 3.0]).view([4, 1])) + 0.7;
-            Self { vs, lin, opt, x, y, nan_at: None }
+            Self { vs, lin, opt, x, y, nan_at: None, raise_at: None }
         }
     }
 
     impl TrainTask for Regression {
         fn train_step(&mut self, step: u64) -> Result<Losses> {
+            if self.raise_at == Some(step) {
+                let _ = self.x.matmul(&self.x);
+            }
             let loss = (self.lin.forward(&self.x) - &self.y).square().mean(Kind::Float);
             let loss = if self.nan_at == Some(step) { loss * f64::NAN } else { loss };
             self.opt.backward_step(&loss);
@@ -279,5 +312,20 @@ mod tests {
         assert!(err.contains("--resume"), "{err}");
         let err = Trainer::new(cfg(&tmp.path().join("empty"), 40, true)).run(&mut Regression::new()).unwrap_err().to_string();
         assert!(err.contains("no checkpoint"), "{err}");
+    }
+
+    #[test]
+    fn a_libtorch_error_stops_with_a_message_instead_of_a_panic() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut t = Regression::new();
+        t.raise_at = Some(13);
+        let err = Trainer::new(cfg(tmp.path(), 40, false)).run(&mut t).unwrap_err().to_string();
+        assert!(err.starts_with("training: step 13 failed inside libtorch: "), "{err}");
+        assert!(err.contains("mat1 and mat2 shapes cannot be multiplied"), "{err}");
+        assert!(!err.contains("Exception raised from") && !err.contains("unwrap"), "{err}");
+        assert!(err.contains(&tmp.path().join("checkpoint.safetensors").display().to_string()), "{err}");
+        // The run resumes from the step-10 checkpoint.
+        let resumed = Trainer::new(cfg(tmp.path(), 20, true)).run(&mut Regression::new()).unwrap();
+        assert_eq!(resumed.start_step, 10);
     }
 }
