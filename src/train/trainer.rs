@@ -118,8 +118,8 @@ impl Trainer {
         let t0 = Instant::now();
         let mut history = Vec::new();
         let mut smoothed: Option<f64> = None;
+        let last_good = || if ckpt.is_file() { ckpt.display().to_string() } else { "(none yet)".into() };
         for step in start + 1..=cfg.max_steps {
-            let last_good = || if ckpt.is_file() { ckpt.display().to_string() } else { "(none yet)".into() };
             // tch panics when libtorch raises (a CUDA out-of-memory, a kernel that refuses its
             // input): the run stops with an error that says where to resume from.
             let step_result = std::panic::catch_unwind(AssertUnwindSafe(|| super::autocast::bf16(cfg.autocast, || task.train_step(step))));

@@ -88,23 +88,15 @@ pub fn sample_tch(model: &WaveRnn, cond: &Tensor, noise: &mut Noise) -> Result<V
     let n_mels = size[2] - 4 * a;
     let (r, f) = (cfg.rnn_dims as i64, cfg.fc_dims as i64);
     let opts = (Kind::Float, device);
-    // Weights split into the column that sees the previous sample / hidden state and the
-    // columns that see the conditioning.
-    let split = |l: &tch::nn::Linear, first: i64| {
+    // Weights split into the columns that see the previous sample / hidden state (transposed
+    // for `addmm`) and the columns that see the conditioning (a plain linear layer).
+    fn split(l: &tch::nn::Linear, first: i64) -> (Tensor, Tensor, Option<&Tensor>) {
         let w = &l.ws; // [out, in]
-        let rest = w.size()[1] - first;
-        (w.narrow(1, 0, first).tr(), w.narrow(1, first, rest).tr(), l.bs.as_ref().map(Tensor::shallow_clone))
-    };
-    let (i_x, i_c, i_b) = split(&model.i, 1); // [1, r], [n_mels + a, r]
-    let (f1_x, f1_c, f1_b) = split(&model.fc1, r); // [r, f], [a, f]
-    let (f2_x, f2_c, f2_b) = split(&model.fc2, f); // [f, f], [a, f]
-    let project = |c: &Tensor, w: &Tensor, b: &Option<Tensor>| {
-        let y = c.matmul(w); // [N, S, out]
-        match b {
-            Some(b) => y + b,
-            None => y,
-        }
-    };
+        (w.narrow(1, 0, first).tr(), w.narrow(1, first, w.size()[1] - first), l.bs.as_ref())
+    }
+    let (i_x, i_c, i_b) = split(&model.i, 1); // [1, r], [r, n_mels + a]
+    let (f1_x, f1_c, f1_b) = split(&model.fc1, r); // [r, f], [f, a]
+    let (f2_x, f2_c, f2_b) = split(&model.fc2, f); // [f, f], [f, a]
     let i_x = i_x.reshape([r]);
     let mut x = Tensor::zeros([n, 1], opts);
     let mut h1 = Tensor::zeros([n, r], opts);
@@ -121,10 +113,10 @@ pub fn sample_tch(model: &WaveRnn, cond: &Tensor, noise: &mut Noise) -> Result<V
             u1 = u.narrow(2, 0, 1); // [S, N, 1]
             logistic = mol::logistic_noise(&u.narrow(2, 1, 1));
             let c = cond.narrow(1, t as i64, steps as i64); // [N, S, C]
-            pre_i = project(&c.narrow(2, 0, n_mels + a), &i_c, &i_b).transpose(0, 1).contiguous(); // [S, N, r]
+            pre_i = c.narrow(2, 0, n_mels + a).linear(&i_c, i_b).transpose(0, 1).contiguous(); // [S, N, r]
             aux1 = c.narrow(2, n_mels + a, a).transpose(0, 1).contiguous(); // [S, N, a]
-            pre_f1 = project(&c.narrow(2, n_mels + 2 * a, a), &f1_c, &f1_b).transpose(0, 1).contiguous(); // [S, N, f]
-            pre_f2 = project(&c.narrow(2, n_mels + 3 * a, a), &f2_c, &f2_b).transpose(0, 1).contiguous();
+            pre_f1 = c.narrow(2, n_mels + 2 * a, a).linear(&f1_c, f1_b).transpose(0, 1).contiguous(); // [S, N, f]
+            pre_f2 = c.narrow(2, n_mels + 3 * a, a).linear(&f2_c, f2_b).transpose(0, 1).contiguous();
         }
         let xi = pre_i.get(j).addcmul(&x, &i_x); // I(x, mel, a0): [N, r]
         h1 = model.rnn1.cell(&xi, &h1);
