@@ -5,8 +5,11 @@
 #
 #   cargo build --release --no-default-features     # no libasound on headless GPU boxes
 #   cp target/release/ferry ferry-gpu && strip ferry-gpu
+#   cargo test --release --no-default-features --no-run --test ar_generate   # prints the test binary;
+#   cp <that binary> ar_generate-gpu && strip ar_generate-gpu                # carried with ferry-gpu
 #   FERRY_REVISION=<rev> OUT=/tmp/gpu bash scripts/gpu_check.sh   # on the GPU machine, from the repo root
-# SECTIONS (goals train table folds), MODELS, STEPS and BUDGET (seconds) choose what runs.
+# SECTIONS (tests goals train table folds), TEST_BINS, MODELS, STEPS and BUDGET (seconds) choose
+# what runs.
 set -u
 BIN=${FERRY_BIN:-./ferry-gpu}
 TORCH_LIB=${TORCH_LIB:-/opt/torch/.venv/lib/python3.12/site-packages/torch/lib}
@@ -43,13 +46,19 @@ B="--device $DEVICE bench"
 V="vocoder --results $WORK/results --thread-counts 4 --runs 5"
 STEPS=${STEPS:-200}
 
+tests() {  # test binaries built here and carried: their CUDA-only checks run on the GPU
+  for t in ${TEST_BINS:-./ar_generate-gpu}; do
+    [ -x "$t" ] && run 120 "$t" --test-threads 1
+  done
+}
+
 goals() {  # acoustic frames/s, then each family's paper-config speed on the GPU
   run 60 $BIN $B acoustic --config full --runs 10
   run 60 $BIN $B $V --family gan --config v1
   run 60 $BIN --cudnn-benchmark $B $V --family gan --config v1
   run 60 $BIN $B $V --family diffusion --config base --steps 6
   run 60 $BIN $B $V --family flow --config paper
-  run 90 $BIN $B ar --config 512 --engine tch --seconds 10 --seq-seconds 1 --runs 2
+  run 120 $BIN $B ar --config 512 --engine graph,tch --seconds 10 --seq-seconds 1 --runs 2
   run 60 $BIN $B say --families gan --minutes 5
 }
 
@@ -69,18 +78,18 @@ table() {  # the rest of the table
   run 45 $BIN $B $V --family flow --config compact
   run 45 $BIN $B $V --family vae --config compact
   run 60 $BIN $B $V --family ar --config default
-  run 60 $BIN $B ar --config default --engine tch --seconds 10 --seq-seconds 1 --runs 2
+  run 90 $BIN $B ar --config default --engine graph,tch --seconds 10 --seq-seconds 1 --runs 2
   run 90 $BIN $B say --families vae,flow,diffusion,ar --minutes 1
   run 30 $BIN $B acoustic --config full --runs 10 --symbols 400
 }
 
 folds() {  # WaveRNN on a GPU: shorter folds, more of them in parallel
   for tgt in 2750 1100; do
-    run 60 $BIN $B ar --config default --engine tch --seconds 10 --seq-seconds 0 --runs 2 --fold-target $tgt --fold-overlap 275
+    run 60 $BIN $B ar --config default --engine graph --seconds 10 --seq-seconds 0 --runs 2 --fold-target $tgt --fold-overlap 275
   done
 }
 
-for section in ${SECTIONS:-goals train table folds}; do
+for section in ${SECTIONS:-tests goals train table folds}; do
   echo "## section $section" >>"$LOG"
   $section
 done

@@ -103,7 +103,9 @@ pub struct ArBenchArgs {
     /// Overlap between folded segments, in samples.
     #[arg(long, default_value_t = 550)]
     fold_overlap: usize,
-    /// Sampling loop: rust (CPU only), tch, or both.
+    /// Sampling loops, comma-separated: rust (plain Rust, CPU only), tch (libtorch ops one by
+    /// one), graph (the libtorch loop recorded as a CUDA graph and replayed, CUDA only); both =
+    /// rust,tch
     #[arg(long, default_value = "rust")]
     engine: String,
     /// Timed runs (the best is reported, after one warm-up).
@@ -200,10 +202,8 @@ fn mel_rate() -> f64 {
 fn run_ar(g: &GlobalArgs, a: ArBenchArgs) -> Result<()> {
     use crate::vocoder::ar::Engine;
     let engines = match a.engine.as_str() {
-        "rust" => vec![Engine::Rust],
-        "tch" => vec![Engine::Tch],
         "both" => vec![Engine::Rust, Engine::Tch],
-        other => return Err(crate::Error::arg(format!("unknown --engine '{other}'; use rust, tch or both"))),
+        list => list.split(',').map(|e| Engine::parse(e.trim())).collect::<Result<Vec<_>>>()?,
     };
     let device = super::pick_device(g)?;
     let threads = tch::get_num_threads().max(1) as usize;

@@ -1,5 +1,6 @@
 //! Shared neural-network pieces: weight files and layers used by several models.
 
+pub mod cuda_graph;
 pub mod dilated_stream;
 pub mod fast_conv;
 pub mod noise;

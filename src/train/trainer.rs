@@ -129,7 +129,7 @@ impl Trainer {
                     bar.abandon();
                     return Err(Error::Training(format!(
                         "step {step} failed inside libtorch: {}. The last good checkpoint is {} — resume from it (with a smaller --batch-size if the device ran out of memory)",
-                        panic_message(payload.as_ref()),
+                        crate::error::panic_message(payload.as_ref()),
                         last_good()
                     )));
                 }
@@ -175,19 +175,6 @@ impl Trainer {
             seconds: t0.elapsed().as_secs_f64(),
         })
     }
-}
-
-/// The message of a panic's payload without the wrapping of tch's `unwrap` and without the
-/// C++ stack libtorch appends (an escaped `\n` in the debug-printed error).
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    let text = payload
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| payload.downcast_ref::<&str>().copied())
-        .unwrap_or("unknown error");
-    let text = text.lines().next().unwrap_or(text);
-    let text = text.split("\\n").next().unwrap_or(text);
-    text.trim_start_matches("called `Result::unwrap()` on an `Err` value: ").trim_start_matches("Torch(\"").trim().to_string()
 }
 
 fn write_log(log: &mut std::fs::File, path: &std::path::Path, kind: &str, step: u64, secs: f64, losses: &Losses) -> Result<()> {

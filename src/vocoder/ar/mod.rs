@@ -3,7 +3,7 @@
 //!
 //! [`config`] holds the hyperparameters, [`model`] the network with the reference's
 //! weight names, [`generate`] the generation (plain-Rust sampling loop in [`fast`] on
-//! the CPU, libtorch loop elsewhere), [`fold`] the segmenting and cross-fading,
+//! the CPU, the libtorch loop of [`sample_tch`] elsewhere), [`fold`] the segmenting and cross-fading,
 //! [`mulaw`] and [`mol`] the two output distributions, [`train`] the training task.
 
 pub mod config;
@@ -15,6 +15,7 @@ pub mod model;
 pub mod mol;
 pub mod mulaw;
 pub mod noise;
+pub mod sample_tch;
 pub mod train;
 
 use tch::{nn, Device, Tensor};
@@ -26,6 +27,7 @@ pub use model::WaveRnn;
 use super::{Family, VocodeOptions, Vocoder};
 use crate::audio::MelConfig;
 use crate::error::{Error, Result};
+use crate::nn::cuda_graph::CudaGraph;
 use crate::voice::Voice;
 
 /// A WaveRNN ready to vocode: weights in a VarStore, plus their packed copy for the
@@ -34,6 +36,7 @@ pub struct WaveRnnVocoder {
     vs: nn::VarStore,
     model: WaveRnn,
     fast: Option<fast::FastWaveRnn>,
+    graphs: sample_tch::GraphCache,
     mel: MelConfig,
 }
 
@@ -60,7 +63,7 @@ impl WaveRnnVocoder {
     fn finish(mut vs: nn::VarStore, model: WaveRnn, mel: &MelConfig) -> Result<Self> {
         vs.freeze();
         let fast = if vs.device() == Device::Cpu { Some(tch::no_grad(|| fast::FastWaveRnn::new(&model, mel.num_mels))?) } else { None };
-        Ok(Self { vs, model, fast, mel: mel.clone() })
+        Ok(Self { vs, model, fast, graphs: Default::default(), mel: mel.clone() })
     }
 
     pub fn model(&self) -> &WaveRnn {
@@ -77,13 +80,18 @@ impl WaveRnnVocoder {
     }
 
     /// Generation options from the vocoder options: the config's fold geometry unless
-    /// overridden, the Rust loop on the CPU and the libtorch loop elsewhere.
+    /// overridden, the Rust loop on the CPU, the libtorch loop replayed as CUDA graphs on a GPU
+    /// (launched op by op where this build has no CUDA graphs).
     pub fn options(&self, opts: &VocodeOptions) -> GenerateOptions {
         GenerateOptions {
             seed: opts.seed.unwrap_or(0),
             target: opts.fold_target.unwrap_or(self.model.cfg.target),
             overlap: opts.fold_overlap.unwrap_or(self.model.cfg.overlap),
-            engine: if self.fast.is_some() { Engine::Rust } else { Engine::Tch },
+            engine: match &self.fast {
+                Some(_) => Engine::Rust,
+                None if CudaGraph::available(self.vs.device()) => Engine::Graph,
+                None => Engine::Tch,
+            },
             threads: tch::get_num_threads().max(1) as usize,
         }
     }
@@ -98,7 +106,7 @@ impl WaveRnnVocoder {
             let mel = mel.to_device(self.vs.device()).to_kind(tch::Kind::Float);
             let mut rows = Vec::with_capacity(dims[0] as usize);
             for b in 0..dims[0] {
-                let y = generate::generate(&self.model, self.fast.as_ref(), &mel.narrow(0, b, 1), g)?;
+                let y = generate::generate(&self.model, self.fast.as_ref(), &self.graphs, &mel.narrow(0, b, 1), g)?;
                 rows.push(Tensor::from_slice(&y));
             }
             Ok(Tensor::stack(&rows, 0).to_device(self.vs.device()))

@@ -168,7 +168,7 @@ impl TrainTask for WaveRnnTask {
             engine: if fast.is_some() { Engine::Rust } else { Engine::Tch },
             threads: tch::get_num_threads().max(1) as usize,
         };
-        let wav = tch::no_grad(|| generate::generate(&self.model, fast.as_ref(), &mel, &opts))?;
+        let wav = tch::no_grad(|| generate::generate(&self.model, fast.as_ref(), &Default::default(), &mel, &opts))?;
         write_wav(dir.join("ar.wav"), &Audio::new(wav, sr), SampleFormat::Pcm16)?;
         Ok(Losses::new().with("val_loss", loss))
     }
