@@ -51,8 +51,10 @@ impl Split {
 }
 
 /// The fixed buffers of one block of `S` = [`BLOCK`] steps for `N` sequences: its inputs,
-/// its output, and the recurrent state carried from block to block.
+/// its output, the recurrent state carried from block to block, and the split weights (a
+/// recorded graph reads all of them, so they live as long as it does).
 pub struct Block {
+    w: Split,
     n: i64,
     pre_i: Tensor,    // [S, N, r]: I's conditioning share, with its bias
     aux1: Tensor,     // [S, N, a]: the second auxiliary stream (rnn2's extra input)
@@ -72,6 +74,7 @@ impl Block {
         let s = BLOCK as i64;
         let z = |shape: &[i64]| Tensor::zeros(shape, (Kind::Float, device));
         Self {
+            w: Split::new(model),
             n,
             pre_i: z(&[s, n, r]),
             aux1: z(&[s, n, a]),
@@ -95,8 +98,8 @@ impl Block {
 
     /// Fills the first `steps` rows of the inputs from `cond` `[N, L, C]` at step `t` and
     /// from the next `steps` draws of `noise` (later rows keep the previous block's values).
-    fn load(&mut self, w: &Split, model: &WaveRnn, cond: &Tensor, t: usize, steps: usize, noise: &mut Noise) {
-        let a = model.cfg.aux_dims() as i64;
+    fn load(&mut self, model: &WaveRnn, cond: &Tensor, t: usize, steps: usize, noise: &mut Noise) {
+        let (w, a) = (&self.w, model.cfg.aux_dims() as i64);
         let n_mels = cond.size()[2] - 4 * a;
         let c = cond.narrow(1, t as i64, steps as i64); // [N, S', C]
         let rows = |buf: &Tensor| buf.narrow(0, 0, steps as i64);
@@ -111,8 +114,8 @@ impl Block {
     }
 
     /// Runs `steps` steps from the carried state, writing `out` and the new state.
-    fn run(&self, w: &Split, model: &WaveRnn, steps: usize) {
-        let cfg = &model.cfg;
+    fn run(&self, model: &WaveRnn, steps: usize) {
+        let (cfg, w) = (&model.cfg, &self.w);
         let [pre_i, aux1, pre_f1, pre_f2, u1, logistic, mut out] =
             [&self.pre_i, &self.aux1, &self.pre_f1, &self.pre_f2, &self.u1, &self.logistic, &self.out].map(|t| t.unbind(0));
         let (mut x, mut h1, mut h2) = (self.x.shallow_clone(), self.h1.shallow_clone(), self.h2.shallow_clone());
@@ -167,7 +170,6 @@ impl std::fmt::Debug for GraphCache {
 pub fn sample(model: &WaveRnn, cond: &Tensor, noise: &mut Noise, graphs: Option<&GraphCache>) -> Result<Vec<f32>> {
     let (n, len) = (cond.size()[0], cond.size()[1] as usize);
     let device = cond.device();
-    let w = Split::new(model);
     let mut slot = graphs.filter(|_| CudaGraph::available(device)).map(|c| c.0.lock().unwrap_or_else(|e| e.into_inner()));
     let (mut block, mut graph) = match slot.as_mut().and_then(|s| s.take()) {
         Some(r) if r.block.n == n => (r.block, Some(r.graph)),
@@ -178,13 +180,13 @@ pub fn sample(model: &WaveRnn, cond: &Tensor, noise: &mut Noise, graphs: Option<
     let out = Tensor::zeros([len as i64, n], (Kind::Float, device));
     for t in (0..len).step_by(BLOCK) {
         let steps = BLOCK.min(len - t);
-        block.load(&w, model, cond, t, steps, noise);
+        block.load(model, cond, t, steps, noise);
         match &graph {
             Some(g) => g.replay()?,
             None if slot.is_some() => {
                 // The first block runs eagerly on the capture stream (the warm-up), then a
                 // whole block is recorded for the next ones.
-                let recorded = CudaGraph::capture(device, || block.run(&w, model, steps), || block.run(&w, model, BLOCK));
+                let recorded = CudaGraph::capture(device, || block.run(model, steps), || block.run(model, BLOCK));
                 match recorded {
                     Ok(g) => graph = Some(g),
                     Err(e) => {
@@ -195,7 +197,7 @@ pub fn sample(model: &WaveRnn, cond: &Tensor, noise: &mut Noise, graphs: Option<
                     }
                 }
             }
-            None => block.run(&w, model, steps),
+            None => block.run(model, steps),
         }
         out.narrow(0, t as i64, steps as i64).copy_(&block.out.narrow(0, 0, steps as i64).squeeze_dim(2));
     }
