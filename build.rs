@@ -4,7 +4,8 @@
 //! - `libtorch_cuda.so` kept with `--no-as-needed` when it exists, because nothing
 //!   references it by symbol and the linker would otherwise drop it (and CUDA with it);
 //! - `src/train/autocast.cpp`, the bfloat16 autocast shim (see `src/train/autocast.rs`),
-//!   compiled against the same libtorch headers;
+//!   and `src/bench/profiler.cpp`, the Kineto profiler behind `--profile` (see
+//!   `src/bench/profiler.rs`), compiled against the same libtorch headers;
 //! - `src/nn/cuda_graph.cpp`, the CUDA graph shim (see `src/nn/cuda_graph.rs`), with graphs
 //!   compiled in when libtorch has CUDA and the CUDA runtime headers are found (the wheel's
 //!   `nvidia/*/include`, or `$CUDA_HOME/include`); without them it builds a version that
@@ -17,18 +18,21 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/train/autocast.cpp");
     println!("cargo:rerun-if-changed=src/nn/cuda_graph.cpp");
+    println!("cargo:rerun-if-changed=src/bench/profiler.cpp");
     println!("cargo:rerun-if-env-changed=CUDA_HOME");
     let Some(torch) = std::env::var_os("LIBTORCH").map(PathBuf::from) else {
         panic!("LIBTORCH is not set: run `make setup` (it installs torch 2.11.0 into .venv, which .cargo/config.toml points LIBTORCH at)");
     };
-    cc::Build::new()
-        .cpp(true)
-        .file("src/train/autocast.cpp")
-        .include(torch.join("include"))
-        .include(torch.join("include/torch/csrc/api/include"))
-        .flag("-std=c++17")
-        .flag_if_supported("-w")
-        .compile("ferry_autocast");
+    for (file, name) in [("src/train/autocast.cpp", "ferry_autocast"), ("src/bench/profiler.cpp", "ferry_profiler")] {
+        cc::Build::new()
+            .cpp(true)
+            .file(file)
+            .include(torch.join("include"))
+            .include(torch.join("include/torch/csrc/api/include"))
+            .flag("-std=c++17")
+            .flag_if_supported("-w")
+            .compile(name);
+    }
     let lib = torch.join("lib");
     let lib = lib.canonicalize().unwrap_or(lib);
     let cuda = lib.join("libtorch_cuda.so").exists() && lib.join("libc10_cuda.so").exists();

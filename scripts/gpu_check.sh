@@ -8,7 +8,7 @@
 #   cargo test --release --no-default-features --no-run --test ar_generate   # prints the test binary;
 #   cp <that binary> ar_generate-gpu && strip ar_generate-gpu                # carried with ferry-gpu
 #   FERRY_REVISION=<rev> OUT=/tmp/gpu bash scripts/gpu_check.sh   # on the GPU machine, from the repo root
-# SECTIONS (tests goals train table folds), TEST_BINS, MODELS, STEPS and BUDGET (seconds) choose
+# SECTIONS (tests goals profile train table folds), TEST_BINS, MODELS, STEPS and BUDGET (seconds) choose
 # what runs.
 set -u
 BIN=${FERRY_BIN:-./ferry-gpu}
@@ -62,6 +62,14 @@ goals() {  # acoustic frames/s, then each family's paper-config speed on the GPU
   run 60 $BIN $B say --families gan --minutes 5
 }
 
+profile() {  # where the GPU time goes (kernel and op tables in the log, Chrome traces in the tarball)
+  mkdir -p "$WORK/profile"
+  run 60 $BIN --profile "$WORK/profile/gan-v1.json" $B vocoder --results "$WORK/results" --thread-counts 4 --runs 1 --family gan --config v1
+  run 60 $BIN --profile "$WORK/profile/flow-paper.json" $B vocoder --results "$WORK/results" --thread-counts 4 --runs 1 --family flow --config paper
+  run 60 $BIN --profile "$WORK/profile/diffusion-base.json" $B vocoder --results "$WORK/results" --thread-counts 4 --runs 1 --family diffusion --config base --steps 6
+  run 60 $BIN --profile "$WORK/profile/ar-default.json" $B ar --config default --engine graph,tch --seconds 0.25 --seq-seconds 0 --runs 1
+}
+
 train() {  # CUDA training (bf16 autocast) of every model on the 14-utterance fixture
   for m in ${MODELS:-acoustic gan vae flow diffusion ar}; do
     run 45 $BIN --device $DEVICE train $m --data data/fixtures --out "$WORK/train/$m" --steps $STEPS \
@@ -89,10 +97,11 @@ folds() {  # WaveRNN on a GPU: shorter folds, more of them in parallel
   done
 }
 
-for section in ${SECTIONS:-tests goals train table folds}; do
+for section in ${SECTIONS:-tests goals profile train table folds}; do
   echo "## section $section" >>"$LOG"
   $section
 done
 find "$WORK/train" -name '*.safetensors' -delete
+find "$WORK" -name '*.json' -size +40M -delete   # a trace too big to bring back
 tar czf "$OUT/gpu.tgz" -C "$WORK" .
 cp "$LOG" "$OUT/gpu.log"

@@ -187,3 +187,28 @@ fn help_teaches_and_voices_lists() {
     let o = ferry(&["voices"], tmp.path());
     assert!(o.status.success());
 }
+
+/// `--profile` writes a Chrome trace of the command's libtorch ops and prints the ops that
+/// took the longest; the command's own output and exit status are unchanged.
+#[test]
+fn profile_writes_a_trace_and_prints_the_costliest_ops() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, trace) = (tmp.path().join("out.wav"), tmp.path().join("trace.json"));
+    let (trace_s, sample_s, out_s) = (trace.to_str().unwrap(), sample(), out.to_str().unwrap());
+    let args = ["--device", "cpu", "--profile", trace_s, "resynth", sample_s.to_str().unwrap(), "-o", out_s];
+    let o = ferry(&[&args[..], &["--vocoder", "griffin-lim", "--iterations", "4"]].concat(), tmp.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(out.is_file());
+    let rows: Vec<&str> = err.lines().filter(|l| l.starts_with("| aten::")).collect();
+    assert_eq!(rows.len(), 15, "{err}");
+    let total_ms: f64 = rows[0].split('|').nth(3).unwrap().trim().parse().unwrap();
+    assert!(total_ms > 0.0, "{}", rows[0]);
+    // Griffin-Lim runs a forward STFT (a real FFT) per iteration: the trace has each one.
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
+    let ffts = json["traceEvents"].as_array().unwrap().iter().filter(|e| e["name"] == "aten::fft_rfft").count();
+    assert!(ffts >= 4, "{ffts} real FFTs in the trace");
+    // A failing command still stops the recording and keeps its error.
+    let bad = ferry(&["--profile", trace.to_str().unwrap(), "resynth", "missing.wav", "-o", out.to_str().unwrap()], tmp.path());
+    assert_clean_error(&bad, "missing.wav");
+}

@@ -5,6 +5,7 @@ pub mod acoustic;
 pub mod ar;
 pub mod machine;
 pub mod mel;
+pub mod profiler;
 pub mod record;
 pub mod say;
 pub mod suite;

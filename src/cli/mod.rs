@@ -75,6 +75,12 @@ pub struct GlobalArgs {
     /// segments); the first input of each length is slower.
     #[arg(long, global = true)]
     pub cudnn_benchmark: bool,
+    /// Record where the time goes: every libtorch op (and every CUDA kernel on a GPU) of the
+    /// command, written as a Chrome trace to this file (open it in ui.perfetto.dev), with the
+    /// ops and kernels that took the longest printed on stderr. Profile short runs (e.g.
+    /// `bench vocoder --runs 1`): a long one records millions of events.
+    #[arg(long, global = true, value_name = "TRACE.json")]
+    pub profile: Option<std::path::PathBuf>,
 }
 
 fn parse_device(s: &str) -> std::result::Result<DeviceChoice, String> {
@@ -206,6 +212,21 @@ impl VocoderArgs {
 pub fn run(cli: Cli) -> Result<()> {
     device::set_threads(cli.global.threads);
     device::seed_everything(cli.global.seed);
+    let Some(trace) = cli.global.profile.clone() else { return run_command(cli) };
+    let cuda = tch::Cuda::is_available();
+    if !cuda && std::env::var_os("KINETO_LOG_LEVEL").is_none() {
+        // Kineto logs an error when it finds no GPU to query; only errors above that level show.
+        std::env::set_var("KINETO_LOG_LEVEL", "5");
+    }
+    let recording = crate::bench::profiler::start(cuda)?;
+    let result = run_command(cli);
+    let rows = recording.stop(Some(&trace))?;
+    eprintln!("\nferry: profile written to {} (open it in ui.perfetto.dev)\n", trace.display());
+    eprint!("{}", crate::bench::profiler::report(&rows, 15));
+    result
+}
+
+fn run_command(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Resynth(a) => resynth::run(&cli.global, a),
         Command::Synth(a) => synth::run(&cli.global, a),
