@@ -10,6 +10,7 @@
 //! - the mixture's component is picked with one `searchsorted` on its CDF, and one `gather`
 //!   fetches its mean and log-scale (eight kernels for the draw, from thirteen).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use tch::nn::Module;
@@ -153,9 +154,13 @@ pub struct Recorded {
     graph: CudaGraph,
 }
 
-/// The recorded graph of a vocoder, reused while the number of folds stays the same.
+/// The recorded graph of a vocoder, reused while the number of folds stays the same; after a
+/// failed recording the vocoder stops trying.
 #[derive(Default)]
-pub struct GraphCache(Mutex<Option<Recorded>>);
+pub struct GraphCache {
+    slot: Mutex<Option<Recorded>>,
+    failed: AtomicBool,
+}
 
 impl std::fmt::Debug for GraphCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -166,11 +171,13 @@ impl std::fmt::Debug for GraphCache {
 /// Samples `cond` `[N, L, C]` (on the model's device) → `[N, L]` samples as one row-major
 /// vector (companded class values in μ-law RAW mode). With `graphs` on a CUDA device every
 /// block after the first replays a recorded graph, kept in the cache for the next call with
-/// as many sequences; if recording fails, a warning says so once and the loop runs eagerly.
+/// as many sequences; if recording fails, a warning says so and this call and the later ones
+/// run eagerly.
 pub fn sample(model: &WaveRnn, cond: &Tensor, noise: &mut Noise, graphs: Option<&GraphCache>) -> Result<Vec<f32>> {
     let (n, len) = (cond.size()[0], cond.size()[1] as usize);
     let device = cond.device();
-    let mut slot = graphs.filter(|_| CudaGraph::available(device)).map(|c| c.0.lock().unwrap_or_else(|e| e.into_inner()));
+    let graphs = graphs.filter(|c| CudaGraph::available(device) && !c.failed.load(Ordering::Relaxed));
+    let mut slot = graphs.map(|c| c.slot.lock().unwrap_or_else(|e| e.into_inner()));
     let (mut block, mut graph) = match slot.as_mut().and_then(|s| s.take()) {
         Some(r) if r.block.n == n => (r.block, Some(r.graph)),
         _ => (Block::zeros(model, n, device), None),
@@ -190,8 +197,10 @@ pub fn sample(model: &WaveRnn, cond: &Tensor, noise: &mut Noise, graphs: Option<
                 match recorded {
                     Ok(g) => graph = Some(g),
                     Err(e) => {
-                        static WARN: std::sync::Once = std::sync::Once::new();
-                        WARN.call_once(|| eprintln!("ferry: warning: WaveRNN sampling without a CUDA graph (slower): {e}"));
+                        eprintln!("ferry: warning: WaveRNN samples without a CUDA graph (slower): {e}");
+                        if let Some(c) = graphs {
+                            c.failed.store(true, Ordering::Relaxed);
+                        }
                         *noise = start;
                         return sample(model, cond, noise, None);
                     }
