@@ -1,5 +1,6 @@
 //! DiffWave sampling: the streamed inference path equals the plain network, seeded
-//! sampling is reproducible, every step count runs, and fp16 weights round-trip.
+//! sampling is reproducible, every step count runs, bf16 inference stays close to fp32, and
+//! fp16 weights round-trip.
 
 use rand::SeedableRng;
 use tch::{Device, Kind, Tensor};
@@ -8,7 +9,7 @@ use ferry::audio::MelConfig;
 use ferry::vocoder::diffusion::sampler::gaussian;
 use ferry::vocoder::diffusion::schedule::{plan, reverse_coefficients};
 use ferry::vocoder::diffusion::{Config, DiffWave, DiffWaveVocoder};
-use ferry::vocoder::{VocodeOptions, Vocoder};
+use ferry::vocoder::{Precision, VocodeOptions, Vocoder};
 
 /// A tiny DiffWave whose zero-initialised output layer is randomised, so ε is not constant.
 fn tiny(seed: i64) -> DiffWaveVocoder {
@@ -54,6 +55,23 @@ fn streamed_sampler_equals_plain_network() {
         let err = (&got - &want).abs().max().double_value(&[]);
         assert!(err < 1e-4, "block {block}: max difference {err}");
     }
+}
+
+/// bfloat16 inference (the network in bf16, the audio and the update in fp32) follows the
+/// fp32 reverse process to within bf16's rounding over six steps; back in fp32 it is exact.
+#[test]
+fn bf16_sampling_stays_close_to_fp32() {
+    let mut voc = tiny(2);
+    let m = mel(7);
+    let opts = VocodeOptions { seed: Some(4), steps: Some(6), ..Default::default() };
+    let want = voc.vocode(&m, &opts).unwrap();
+    voc.set_precision(Precision::Bf16).unwrap();
+    let got = voc.vocode(&m, &opts).unwrap();
+    assert_eq!(got.kind(), Kind::Float);
+    let err = ((&got - &want).norm() / want.norm()).double_value(&[]);
+    assert!((1e-5..2e-2).contains(&err), "bf16 vs fp32: relative error {err}");
+    voc.set_precision(Precision::Fp32).unwrap();
+    assert!(voc.vocode(&m, &opts).unwrap().equal(&want));
 }
 
 #[test]

@@ -6,7 +6,7 @@ use tch::{nn::VarStore, Device, Kind, Tensor};
 
 use ferry::vocoder::flow::model::{nll_loss, Invertible1x1Conv};
 use ferry::vocoder::flow::{Config, WaveGlow, WaveGlowVocoder};
-use ferry::vocoder::{VocodeOptions, Vocoder};
+use ferry::vocoder::{Precision, VocodeOptions, Vocoder};
 
 /// The tiny config with its zero-initialised `end` layers randomised, so every coupling
 /// actually transforms.
@@ -56,6 +56,27 @@ fn forward_then_inverse_reconstructs_audio() {
         let err = relative(&fast, &audio);
         assert!(err < 1e-4, "streamed inverse (block {block}): relative error {err}");
     }
+}
+
+/// bfloat16 inference (the WNs in bf16; audio, couplings and the 1x1 inverses in fp32)
+/// still inverts the forward pass, to bf16's precision; back in fp32 it is exact again.
+#[test]
+fn bf16_inference_inverts_to_bf16_precision() {
+    let (vs, model) = tiny(1, Kind::Float);
+    let frames = 6;
+    let audio = (Tensor::rand([1, frames * 256], (Kind::Float, Device::Cpu)) - 0.5) * 0.8;
+    let mel = Tensor::randn([1, 80, frames], (Kind::Float, Device::Cpu)) - 4.0;
+    let z = tch::no_grad(|| model.forward(&mel, &audio).z);
+    let mut voc = WaveGlowVocoder::from_parts(vs, model);
+    voc.set_precision(Precision::Bf16).unwrap();
+    let half = voc.decode(&mel, &z);
+    assert_eq!(half.kind(), Kind::Float);
+    let err = relative(&half, &audio);
+    // bf16 keeps 8 bits of mantissa (relative rounding 2^-9 ≈ 0.2 %); above 1e-5 it did run.
+    assert!((1e-5..2e-2).contains(&err), "bf16 inverse: relative error {err}");
+    voc.set_precision(Precision::Fp32).unwrap();
+    let err = relative(&voc.decode(&mel, &z), &audio);
+    assert!(err < 1e-4, "fp32 again: relative error {err}");
 }
 
 /// log|det A| by Gaussian elimination with partial pivoting, in f64.

@@ -29,7 +29,7 @@ pub struct VocoderBench {
     pub runs: usize,
     pub device: Device,
     pub options: VocodeOptions,
-    /// Arithmetic precision (bf16: gan only).
+    /// Arithmetic precision (bf16: gan, flow, diffusion).
     pub precision: Precision,
 }
 
@@ -127,10 +127,11 @@ pub fn device_label(device: Device) -> String {
     }
 }
 
-/// Precisions `ferry bench all` measures for each family: gan in fp32 and bf16.
+/// Precisions `ferry bench all` measures for each family: gan, flow and diffusion in fp32
+/// and bf16.
 pub fn default_precisions(family: Family) -> &'static [Precision] {
     match family {
-        Family::Gan => &[Precision::Fp32, Precision::Bf16],
+        Family::Gan | Family::Flow | Family::Diffusion => &[Precision::Fp32, Precision::Bf16],
         _ => &[Precision::Fp32],
     }
 }

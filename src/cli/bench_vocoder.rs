@@ -58,8 +58,8 @@ pub struct CommonBenchArgs {
     /// Results folder (a JSON file per day and machine is appended to).
     #[arg(long, default_value = "bench/results")]
     pub results: PathBuf,
-    /// `bench vocoder`: arithmetic precision, fp32 or bf16 (gan only). `bench all` measures
-    /// gan in both.
+    /// `bench vocoder`: arithmetic precision, fp32 or bf16 (gan, flow, diffusion). `bench all`
+    /// measures those three in both.
     #[arg(long, default_value = "fp32", value_parser = super::parse_precision)]
     pub precision: Precision,
 }

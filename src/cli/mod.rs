@@ -162,8 +162,9 @@ pub struct VocoderArgs {
     /// griffin-lim: momentum of the fast Griffin-Lim update, in [0, 1).
     #[arg(long)]
     pub momentum: Option<f64>,
-    /// gan: arithmetic precision, fp32 or bf16 (about 2x faster on CPUs with AVX512-BF16 or
-    /// AMX and on GPUs, slightly less exact). The other families run in fp32.
+    /// gan, flow, diffusion: arithmetic precision, fp32 or bf16 (about 2x faster on CPUs with
+    /// AVX512-BF16 or AMX and on GPUs, slightly less exact; flow and diffusion keep their audio
+    /// in fp32). The other families run in fp32.
     #[arg(long, default_value = "fp32", value_parser = parse_precision)]
     pub precision: crate::vocoder::Precision,
 }

@@ -108,8 +108,9 @@ pub enum Precision {
     /// 32-bit float: exact, the default.
     #[default]
     Fp32,
-    /// bfloat16 weights and activations: about 2x faster on CPUs with AVX512-BF16 or AMX
-    /// and on GPUs, with a small loss of precision (8-bit mantissa).
+    /// bfloat16 weights and activations (gan; flow and diffusion keep their audio in fp32):
+    /// about 2x faster on CPUs with AVX512-BF16 or AMX and on GPUs, with a small loss of
+    /// precision (8-bit mantissa).
     Bf16,
 }
 
@@ -183,7 +184,7 @@ pub trait Vocoder: Send {
     fn set_precision(&mut self, precision: Precision) -> Result<()> {
         match precision {
             Precision::Fp32 => Ok(()),
-            p => Err(Error::arg(format!("--precision {p} is not available for the {} vocoder; only gan runs in bf16", self.family()))),
+            p => Err(Error::arg(format!("--precision {p} is not available for the {} vocoder; gan, flow and diffusion run in bf16", self.family()))),
         }
     }
 }

@@ -21,7 +21,7 @@ pub use config::Config;
 pub use model::DiffWave;
 pub use sampler::Sampler;
 
-use super::{Family, VocodeOptions, Vocoder};
+use super::{Family, Precision, VocodeOptions, Vocoder};
 use crate::audio::MelConfig;
 use crate::error::{Error, Result};
 use crate::voice::Voice;
@@ -126,6 +126,15 @@ impl Vocoder for DiffWaveVocoder {
         });
         bar.finish_and_clear();
         Ok(audio)
+    }
+
+    /// bf16 runs the network in bfloat16; the audio and the reverse-process update stay in
+    /// float32.
+    fn set_precision(&mut self, precision: Precision) -> Result<()> {
+        let block = self.sampler.block;
+        self.sampler = Sampler::new(&self.model).with_kind(precision.kind());
+        self.sampler.block = block;
+        Ok(())
     }
 }
 

@@ -7,6 +7,9 @@
 //! residual stack itself is streamed through cache-sized blocks of time
 //! ([`crate::nn::dilated_stream`]), which is exact and avoids streaming every full-length
 //! activation through main memory.
+//!
+//! In bfloat16 ([`Sampler::with_kind`]) the network runs in the narrow type while the audio
+//! and the reverse-process update stay in float32, so rounding does not build up over steps.
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -69,6 +72,8 @@ pub struct Sampler {
     channels: i64,
     /// Time steps per streamed block.
     pub block: i64,
+    /// Element type of the network's weights and activations.
+    kind: Kind,
 }
 
 fn bias(b: &Option<Tensor>, n: i64, like: &Tensor) -> Tensor {
@@ -116,8 +121,42 @@ impl Sampler {
                 output_b: bias(&model.output_projection.bs, 1, &model.output_projection.ws),
                 channels: c,
                 block: dilated_stream::block_for(model.input_projection.ws.device(), DEFAULT_BLOCK),
+                kind: Kind::Float,
             }
         })
+    }
+
+    /// The same sampler with the network in `kind` (e.g. bfloat16).
+    pub fn with_kind(self, kind: Kind) -> Sampler {
+        let k = |t: Tensor| t.to_kind(kind);
+        let layers = self
+            .layers
+            .into_iter()
+            .map(|l| LayerWeights {
+                dilated_w: k(l.dilated_w),
+                dilated_b: k(l.dilated_b),
+                out_w: k(l.out_w),
+                out_b: k(l.out_b),
+                skip_w: k(l.skip_w),
+                skip_b: k(l.skip_b),
+                ..l
+            })
+            .collect();
+        Sampler {
+            layers,
+            cond_w: k(self.cond_w),
+            cond_b: k(self.cond_b),
+            step_w: k(self.step_w),
+            step_b: k(self.step_b),
+            input_w: k(self.input_w),
+            input_b: k(self.input_b),
+            skip_proj_w: k(self.skip_proj_w),
+            skip_proj_b: k(self.skip_proj_b),
+            output_w: k(self.output_w),
+            output_b: k(self.output_b),
+            kind,
+            ..self
+        }
     }
 
     /// Every layer's conditioner from the upsampled mel `[B, n_mels, T]`, computed once per
@@ -138,8 +177,8 @@ impl Sampler {
     }
 
     /// One reverse step's ε prediction for all of `audio` `[B, T]`, given the
-    /// conditioner and the step embedding `[B, 512]`; `sink(eps [B, n], t0, n)` receives ε
-    /// block by block, in order.
+    /// conditioner and the step embedding `[B, 512]` (all three in the sampler's element
+    /// type); `sink(eps [B, n], t0, n)` receives ε block by block, in order.
     pub fn predict_noise(&self, audio: &Tensor, cond: &Conditioner, step: &Tensor, mut sink: impl FnMut(&Tensor, i64, i64)) {
         let (b, total) = (audio.size()[0], audio.size()[1]);
         let c = self.channels;
@@ -184,17 +223,17 @@ impl Sampler {
         tch::no_grad(|| {
             let size = mel_up.size();
             let (b, total, device) = (size[0], size[2], mel_up.device());
-            let cond = self.conditioner(mel_up);
+            let cond = self.conditioner(&mel_up.to_kind(self.kind));
             let mut rng = StdRng::seed_from_u64(seed);
-            let mut audio = gaussian(&mut rng, &[b, total], device).to_kind(mel_up.kind());
+            let mut audio = gaussian(&mut rng, &[b, total], device);
             for n in (0..plan.schedule.len()).rev() {
                 let (c1, c2, sigma) = reverse_coefficients(&plan.schedule, n);
                 let t = Tensor::full([b], plan.t[n], (Kind::Float, device));
-                let step = model.diffusion_embedding.forward(&t).to_kind(mel_up.kind());
-                let noise = (n > 0).then(|| gaussian(&mut rng, &[b, total], device).to_kind(mel_up.kind()));
+                let step = model.diffusion_embedding.forward(&t).to_kind(self.kind);
+                let noise = (n > 0).then(|| gaussian(&mut rng, &[b, total], device));
                 let next = audio.empty_like();
-                self.predict_noise(&audio, &cond, &step, |eps, t0, len| {
-                    let mut x = (audio.narrow(1, t0, len) - eps * c2) * c1;
+                self.predict_noise(&audio.to_kind(self.kind), &cond, &step, |eps, t0, len| {
+                    let mut x = (audio.narrow(1, t0, len) - eps.to_kind(Kind::Float) * c2) * c1;
                     if let Some(z) = &noise {
                         x += z.narrow(1, t0, len) * sigma;
                     }

@@ -4,6 +4,10 @@
 //! through cache-sized blocks of time ([`crate::nn::dilated_stream`]). Each flow's mel
 //! conditioner (`cond_layer`) is computed once per utterance. The 1x1 convolutions run as
 //! matrix products ([`crate::nn::fast_conv::pointwise`]).
+//!
+//! In bfloat16 ([`Inverse::with_kind`]) only the WNs, where the arithmetic is, run in the
+//! narrow type; the audio, the affine couplings and the invertible 1x1 convolutions stay in
+//! float32.
 
 use tch::{Kind, Tensor};
 
@@ -46,6 +50,8 @@ struct Flow {
 pub struct Inverse {
     flows: Vec<Flow>,
     pub block: i64,
+    /// Element type of the WNs' weights and activations.
+    kind: Kind,
 }
 
 fn opt(b: &Option<Tensor>, like: &Tensor) -> Tensor {
@@ -95,8 +101,34 @@ impl Inverse {
                 })
                 .collect::<Vec<Flow>>();
             let device = flows.first().map_or(tch::Device::Cpu, |f| f.w_inv.device());
-            Inverse { flows, block: dilated_stream::block_for(device, DEFAULT_BLOCK) }
+            Inverse { flows, block: dilated_stream::block_for(device, DEFAULT_BLOCK), kind: Kind::Float }
         })
+    }
+
+    /// The same inverse with the WNs in `kind` (e.g. bfloat16); the 1x1 convolutions' inverses
+    /// stay in float32.
+    pub fn with_kind(self, kind: Kind) -> Inverse {
+        let k = |t: Tensor| t.to_kind(kind);
+        let flows = self
+            .flows
+            .into_iter()
+            .map(|f| Flow {
+                w_inv: f.w_inv,
+                start_w: k(f.start_w),
+                start_b: k(f.start_b),
+                cond_w: k(f.cond_w),
+                cond_b: k(f.cond_b),
+                end_w: k(f.end_w),
+                end_b: k(f.end_b),
+                layers: f
+                    .layers
+                    .into_iter()
+                    .map(|l| Layer { in_w: k(l.in_w), in_b: k(l.in_b), rs_w: k(l.rs_w), rs_b: k(l.rs_b), ..l })
+                    .collect(),
+                channels: f.channels,
+            })
+            .collect();
+        Inverse { flows, kind, ..self }
     }
 
     /// Runs the flows backwards: `spect` `[B, n_mels·n_group, N]` (squeezed conditioning),
@@ -109,12 +141,14 @@ impl Inverse {
             let rem = cfg.remaining_channels() as i64;
             let (b, n) = (z.size()[0], z.size()[2]);
             let mut early_at = g - rem;
+            let z = z.to_kind(Kind::Float);
+            let spect = spect.to_kind(self.kind);
             let mut audio = z.narrow(1, g - rem, rem);
             for k in (0..self.flows.len()).rev() {
                 let f = &self.flows[k];
                 let h = audio.size()[1] / 2;
                 let (a0, a1) = (audio.narrow(1, 0, h), audio.narrow(1, h, h));
-                let cond = pointwise(spect, &f.cond_w, Some(&f.cond_b)); // [B, 2C·L, N], once per flow
+                let cond = pointwise(&spect, &f.cond_w, Some(&f.cond_b)); // [B, 2C·L, N], once per flow
                 let layers: Vec<StepLayer> = f
                     .layers
                     .iter()
@@ -122,15 +156,15 @@ impl Inverse {
                     .map(|(i, l)| StepLayer { l, cond: cond.narrow(1, i as i64 * 2 * f.channels, 2 * f.channels) })
                     .collect();
                 let new_a1 = a1.empty_like();
-                let shape = SkipShape { batch: b, channels: f.channels, kind: z.kind(), device: z.device() };
+                let shape = SkipShape { batch: b, channels: f.channels, kind: self.kind, device: z.device() };
                 dilated_stream::run(
                     &layers,
                     n,
                     self.block,
                     shape,
-                    |t0, len| pointwise(&a0.narrow(2, t0, len), &f.start_w, Some(&f.start_b)),
+                    |t0, len| pointwise(&a0.narrow(2, t0, len).to_kind(self.kind), &f.start_w, Some(&f.start_b)),
                     |skip, t0, len| {
-                        let out = pointwise(skip, &f.end_w, Some(&f.end_b)); // [B, 2h, len]
+                        let out = pointwise(skip, &f.end_w, Some(&f.end_b)).to_kind(Kind::Float); // [B, 2h, len]
                         let (shift, log_s) = (out.narrow(1, 0, h), out.narrow(1, h, h));
                         let x = (a1.narrow(2, t0, len) - shift) * (-log_s).exp();
                         new_a1.narrow(2, t0, len).copy_(&x);
@@ -143,7 +177,7 @@ impl Inverse {
                 }
                 on_flow();
             }
-            unsqueeze_audio(&audio.to_kind(Kind::Float))
+            unsqueeze_audio(&audio)
         })
     }
 }

@@ -24,7 +24,7 @@ use tch::{nn::VarStore, Device, Kind, Tensor};
 pub use config::Config;
 pub use model::WaveGlow;
 
-use super::{Family, VocodeOptions, Vocoder};
+use super::{Family, Precision, VocodeOptions, Vocoder};
 use crate::audio::stft_tch::StftTch;
 use crate::audio::MelConfig;
 use crate::error::{Error, Result};
@@ -168,6 +168,17 @@ impl Vocoder for WaveGlowVocoder {
         let audio = self.decode(mel, &z);
         let audio = if strength > 0.0 { self.denoise(&audio, strength)? } else { audio };
         Ok(audio.clamp(-1.0, 1.0))
+    }
+
+    /// bf16 runs the WNs (nearly all of the arithmetic) in bfloat16; audio, couplings and the
+    /// invertible convolutions stay in float32.
+    fn set_precision(&mut self, precision: Precision) -> Result<()> {
+        let block = self.inverse.block;
+        self.inverse = infer::Inverse::new(&self.model).with_kind(precision.kind());
+        self.inverse.block = block;
+        // The denoiser's bias is measured through the inverse: measure it again.
+        *self.denoiser.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+        Ok(())
     }
 }
 
