@@ -56,8 +56,11 @@ goals() {  # acoustic frames/s, then each family's paper-config speed on the GPU
   run 60 $BIN $B acoustic --config full --runs 10
   run 60 $BIN $B $V --family gan --config v1
   run 60 $BIN --cudnn-benchmark $B $V --family gan --config v1
+  run 60 $BIN --cudnn-benchmark $B $V --family gan --config v1 --precision bf16
   run 60 $BIN $B $V --family diffusion --config base --steps 6
+  run 60 $BIN $B $V --family diffusion --config base --steps 6 --precision bf16
   run 60 $BIN $B $V --family flow --config paper
+  run 60 $BIN $B $V --family flow --config paper --precision bf16
   run 120 $BIN $B ar --config 512 --engine graph,tch --seconds 10 --seq-seconds 1 --runs 2
   run 60 $BIN $B say --families gan --minutes 5
 }
@@ -81,7 +84,6 @@ train() {  # CUDA training (bf16 autocast) of every model on the 14-utterance fi
 table() {  # the rest of the table
   for c in v2 v3 compact; do run 45 $BIN $B $V --family gan --config $c; done
   run 45 $BIN $B $V --family gan --config v1 --precision bf16
-  run 45 $BIN --cudnn-benchmark $B $V --family gan --config v1 --precision bf16
   for st in 12 50; do run 60 $BIN $B $V --family diffusion --config base --steps $st; done
   run 45 $BIN $B $V --family flow --config compact
   run 45 $BIN $B $V --family vae --config compact
