@@ -19,6 +19,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/train/autocast.cpp");
     println!("cargo:rerun-if-changed=src/nn/cuda_graph.cpp");
     println!("cargo:rerun-if-changed=src/bench/profiler.cpp");
+    println!("cargo:rerun-if-changed=src/shim_error.h");
     println!("cargo:rerun-if-env-changed=CUDA_HOME");
     let Some(torch) = std::env::var_os("LIBTORCH").map(PathBuf::from) else {
         panic!("LIBTORCH is not set: run `make setup` (it installs torch 2.11.0 into .venv, which .cargo/config.toml points LIBTORCH at)");

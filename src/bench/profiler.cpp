@@ -7,17 +7,16 @@
 // ferry_profiler_error (per thread).
 #include <torch/csrc/autograd/profiler_kineto.h>
 
-#include <exception>
 #include <map>
 #include <set>
 #include <string>
 #include <utility>
 
+#include "../shim_error.h"
+
 namespace {
 namespace prof = torch::autograd::profiler;
 namespace impl = torch::profiler::impl;
-
-thread_local std::string last_error;
 
 impl::ProfilerConfig config() { return impl::ProfilerConfig(impl::ProfilerState::KINETO); }
 
@@ -27,26 +26,16 @@ std::set<impl::ActivityType> activities(bool cuda) {
   return a;
 }
 
-template <typename F>
-int guarded(F body) {
-  try {
-    body();
-    return 0;
-  } catch (const std::exception& e) {
-    last_error = e.what();
-    return 1;
-  }
-}
 }  // namespace
 
 extern "C" {
 
 typedef void (*ferry_profiler_row)(void* ctx, const char* name, bool on_device, uint64_t count, uint64_t total_ns);
 
-const char* ferry_profiler_error() { return last_error.c_str(); }
+const char* ferry_profiler_error() { return ferry_shim::last_error().c_str(); }
 
 int ferry_profiler_start(bool cuda) {
-  return guarded([&] {
+  return ferry_shim::guarded([&] {
     prof::prepareProfiler(config(), activities(cuda));
     prof::enableProfiler(config(), activities(cuda));
   });
@@ -55,7 +44,7 @@ int ferry_profiler_start(bool cuda) {
 // Stops recording; writes the Chrome trace to `trace` unless it is null; calls `row` once
 // per (name, device) with the number of events and their summed duration.
 int ferry_profiler_stop(const char* trace, ferry_profiler_row row, void* ctx) {
-  return guarded([&] {
+  return ferry_shim::guarded([&] {
     auto result = prof::disableProfiler();
     if (trace != nullptr) result->save(trace);
     std::map<std::pair<std::string, bool>, std::pair<uint64_t, uint64_t>> totals;

@@ -5,8 +5,7 @@
 //
 // Every function returns 0 on success; on failure it returns 1 and the message is kept
 // for ferry_cuda_graph_error (per thread).
-#include <exception>
-#include <string>
+#include "../shim_error.h"
 
 #ifdef FERRY_CUDA_GRAPHS
 #include <ATen/cuda/CUDAGraph.h>
@@ -14,24 +13,9 @@
 #include <c10/cuda/CUDAStream.h>
 #endif
 
-namespace {
-thread_local std::string last_error;
-
-template <typename F>
-int guarded(F body) {
-  try {
-    body();
-    return 0;
-  } catch (const std::exception& e) {
-    last_error = e.what();
-    return 1;
-  }
-}
-}  // namespace
-
 extern "C" {
 
-const char* ferry_cuda_graph_error() { return last_error.c_str(); }
+const char* ferry_cuda_graph_error() { return ferry_shim::last_error().c_str(); }
 
 #ifdef FERRY_CUDA_GRAPHS
 
@@ -48,24 +32,24 @@ struct FerryGraph {
 bool ferry_cuda_graph_compiled() { return true; }
 
 int ferry_cuda_graph_new(int device, FerryGraph** out) {
-  return guarded([&] { *out = new FerryGraph(static_cast<c10::DeviceIndex>(device)); });
+  return ferry_shim::guarded([&] { *out = new FerryGraph(static_cast<c10::DeviceIndex>(device)); });
 }
 
 // Makes the side stream (on = true) or the previous one current. The device is
 // synchronised first, so work queued on one stream is done before the other starts.
 int ferry_cuda_graph_side_stream(FerryGraph* g, bool on) {
-  return guarded([&] {
+  return ferry_shim::guarded([&] {
     c10::cuda::device_synchronize();
     c10::cuda::setCurrentCUDAStream(on ? g->side : g->previous);
   });
 }
 
-int ferry_cuda_graph_capture_begin(FerryGraph* g) { return guarded([&] { g->graph.capture_begin(); }); }
+int ferry_cuda_graph_capture_begin(FerryGraph* g) { return ferry_shim::guarded([&] { g->graph.capture_begin(); }); }
 
-int ferry_cuda_graph_capture_end(FerryGraph* g) { return guarded([&] { g->graph.capture_end(); }); }
+int ferry_cuda_graph_capture_end(FerryGraph* g) { return ferry_shim::guarded([&] { g->graph.capture_end(); }); }
 
 // Launches the captured work on the current stream.
-int ferry_cuda_graph_replay(FerryGraph* g) { return guarded([&] { g->graph.replay(); }); }
+int ferry_cuda_graph_replay(FerryGraph* g) { return ferry_shim::guarded([&] { g->graph.replay(); }); }
 
 void ferry_cuda_graph_free(FerryGraph* g) { delete g; }
 
@@ -76,7 +60,7 @@ struct FerryGraph;
 bool ferry_cuda_graph_compiled() { return false; }
 
 static int not_compiled() {
-  last_error =
+  ferry_shim::last_error() =
       "this ferry was built without CUDA graphs (its libtorch had no CUDA, or build.rs found no "
       "cuda_runtime_api.h)";
   return 1;
