@@ -24,28 +24,13 @@ fn main() {
     let Some(torch) = std::env::var_os("LIBTORCH").map(PathBuf::from) else {
         panic!("LIBTORCH is not set: run `make setup` (it installs torch 2.11.0 into .venv, which .cargo/config.toml points LIBTORCH at)");
     };
-    for (file, name) in [("src/train/autocast.cpp", "ferry_autocast"), ("src/bench/profiler.cpp", "ferry_profiler")] {
-        cc::Build::new()
-            .cpp(true)
-            .file(file)
-            .include(torch.join("include"))
-            .include(torch.join("include/torch/csrc/api/include"))
-            .flag("-std=c++17")
-            .flag_if_supported("-w")
-            .compile(name);
-    }
+    shim(&torch, "src/train/autocast.cpp").compile("ferry_autocast");
+    shim(&torch, "src/bench/profiler.cpp").compile("ferry_profiler");
     let lib = torch.join("lib");
     let lib = lib.canonicalize().unwrap_or(lib);
     let cuda = lib.join("libtorch_cuda.so").exists() && lib.join("libc10_cuda.so").exists();
     let cuda_headers = if cuda { cuda_runtime_headers(&torch) } else { None };
-    let mut graph = cc::Build::new();
-    graph
-        .cpp(true)
-        .file("src/nn/cuda_graph.cpp")
-        .include(torch.join("include"))
-        .include(torch.join("include/torch/csrc/api/include"))
-        .flag("-std=c++17")
-        .flag_if_supported("-w");
+    let mut graph = shim(&torch, "src/nn/cuda_graph.cpp");
     if let Some(includes) = &cuda_headers {
         graph.includes(includes).define("FERRY_CUDA_GRAPHS", None);
     } else if cuda {
@@ -60,6 +45,19 @@ fn main() {
     if cuda_headers.is_some() {
         println!("cargo:rustc-link-lib=dylib=c10_cuda");
     }
+}
+
+/// A C++17 build of one shim against libtorch's headers.
+fn shim(torch: &std::path::Path, file: &str) -> cc::Build {
+    let mut build = cc::Build::new();
+    build
+        .cpp(true)
+        .file(file)
+        .include(torch.join("include"))
+        .include(torch.join("include/torch/csrc/api/include"))
+        .flag("-std=c++17")
+        .flag_if_supported("-w");
+    build
 }
 
 /// Include folders for the CUDA runtime headers: one with `cuda_runtime_api.h` (CUDA 13

@@ -57,7 +57,7 @@ pub fn logistic_noise(u2: &Tensor) -> Tensor {
 }
 
 /// [`sample_tch`] with the component uniform `u1` `[B, 1]` and the logistic noise `[B, 1]`
-/// given, written into `out` `[B, 1]`: six libtorch calls, for the GPU's sampling loop.
+/// given, written into `out` `[B, 1]`: eight kernels, for the GPU's sampling loop.
 ///
 /// One `gather` on the `[B, 3, K]` view fetches the chosen component's logit, mean and
 /// log-scale. The log-scale is not clamped at [`LOG_SCALE_MIN`] as in [`sample`]: below it
