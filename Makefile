@@ -13,7 +13,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libasound2-dev pkg-config
 
-.PHONY: setup sys-deps venv browser-deps build demo test bench fixtures clean
+.PHONY: setup sys-deps venv browser-deps build demo test bench fixtures clean voice
 
 setup: sys-deps venv
 
@@ -59,6 +59,15 @@ bench: build
 	./target/release/ferry bench mel
 	./target/release/ferry bench all
 	./target/release/ferry bench say --families gan --minutes 5
+
+# Train the shipped voice on this machine: the teacher corpus (VOICE_HOURS of audio,
+# resumable), then every stage of voices/joe/recipe.json within MINUTES of wall time. Rerun to
+# continue; finished stages are skipped, improved models are exported into voices/joe.
+MINUTES ?= 150
+VOICE_HOURS ?= 10
+voice: build
+	$(MAKE) corpus HOURS=$(VOICE_HOURS)
+	./target/release/ferry recipe run voices/joe/recipe.json --minutes $(MINUTES)
 
 # Regenerates the librosa reference fixtures of the mel parity test.
 fixtures: venv

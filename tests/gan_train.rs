@@ -23,9 +23,9 @@ fn fixture_segment(samples: usize) -> Vec<f32> {
 #[test]
 fn tiny_config_overfits_one_segment_and_exports() {
     tch::set_num_threads(2);
-    let cfg = Config { segment_size: 4096, ..Config::tiny() };
+    let cfg = Config::tiny();
     let mel = MelConfig::default();
-    let clips = AudioClips::from_samples(vec![fixture_segment(cfg.segment_size)], 22050).unwrap();
+    let clips = AudioClips::from_samples(vec![fixture_segment(cfg.train.segment_size)], 22050).unwrap();
     let mut task = GanTask::new(cfg.clone(), &mel, clips.clone(), clips, Device::Cpu, 0).unwrap();
 
     let dir = tempfile::tempdir().unwrap();

@@ -14,8 +14,6 @@ pub struct StftTch {
     pub pad: i64,
     /// `[n_fft]` analysis window (Hann of `win_size`, centred).
     window: Tensor,
-    /// `[n_fft, 1, n_fft]` identity kernel for overlap-add with `conv_transpose1d`.
-    ola_kernel: Tensor,
 }
 
 impl StftTch {
@@ -31,7 +29,6 @@ impl StftTch {
             hop: hop as i64,
             pad: ((n_fft - hop) / 2) as i64,
             window: Tensor::from_slice(&w).to_device(device),
-            ola_kernel: Tensor::eye(n, (Kind::Float, device)).view([n, 1, n]),
         }
     }
 
@@ -52,19 +49,21 @@ impl StftTch {
     }
 
     /// `[B, n_fft/2 + 1, F]` complex spectrum → `[B, F * hop]` waveform (least-squares
-    /// overlap-add inverse of [`Self::stft`]).
+    /// overlap-add inverse of [`Self::stft`]; the "same"-padded ISTFT of Vocos). The
+    /// overlap-add is `col2im` (PyTorch's `F.fold`): O(n_fft) per frame.
     pub fn istft(&self, spec: &Tensor) -> Tensor {
         let (b, frames) = (spec.size()[0], spec.size()[2]);
-        let kind = Kind::Float;
-        let window = self.window.to_kind(kind);
-        let frames_t = spec.transpose(1, 2).fft_irfft(self.n_fft, -1, "backward").g_mul(&window); // [B, F, n_fft]
-        let ola = frames_t.transpose(1, 2).conv_transpose1d(&self.ola_kernel, None::<Tensor>, [self.hop], [0], [0], 1, [1]); // [B, 1, L]
-        let env = window
-            .square()
-            .view([1, self.n_fft, 1])
-            .expand([1, self.n_fft, frames], false)
-            .conv_transpose1d(&self.ola_kernel, None::<Tensor>, [self.hop], [0], [0], 1, [1]); // [1, 1, L]
-        let env = env.clamp_min(1e-8);
-        (ola / env).view([b, -1]).narrow(1, self.pad, frames * self.hop)
+        let window = self.window.to_kind(Kind::Float);
+        let frames_t = spec.fft_irfft(self.n_fft, 1, "backward") * window.view([1, self.n_fft, 1]); // [B, n_fft, F]
+        let ola = self.overlap_add(&frames_t); // [B, L]
+        let env = self.overlap_add(&window.square().view([1, self.n_fft, 1]).expand([1, self.n_fft, frames], false)); // [1, L]
+        (ola / env.clamp_min(1e-8)).narrow(1, self.pad, frames * self.hop).view([b, -1])
+    }
+
+    /// Sums `[B, n_fft, F]` frames placed every `hop` samples → `[B, (F - 1) * hop + n_fft]`.
+    fn overlap_add(&self, frames: &Tensor) -> Tensor {
+        let (b, f) = (frames.size()[0], frames.size()[2]);
+        let len = (f - 1) * self.hop + self.n_fft;
+        frames.col2im([1, len], [1, self.n_fft], [1, 1], [0, 0], [1, self.hop]).view([b, len])
     }
 }

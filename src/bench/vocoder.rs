@@ -140,7 +140,7 @@ pub fn default_precisions(family: Family) -> &'static [Precision] {
 pub fn default_configs(family: Family) -> &'static [&'static str] {
     match family {
         Family::Ar => &["default", "512"],
-        Family::Gan => &["v1", "v2", "v3"],
+        Family::Gan => &["v1", "v2", "v3", "compact", "vocos", "vocos-cpu"],
         Family::Vae => &["base", "compact"],
         Family::Flow => &["compact", "paper"],
         Family::Diffusion => &["base"],

@@ -16,6 +16,7 @@ mod phonemize;
 mod resynth;
 mod say;
 mod synth;
+mod recipe;
 mod train;
 mod voices;
 
@@ -123,6 +124,9 @@ pub enum Command {
     Listen(listen::ListenArgs),
     /// Train a model (acoustic or a vocoder) on a dataset in LJSpeech layout.
     Train(train::TrainArgs),
+    /// Train a whole voice: resumable stages with CPU budgets (`make voice` runs this).
+    #[command(after_help = recipe::AFTER_HELP)]
+    Recipe(recipe::RecipeArgs),
     /// Check a dataset (LJSpeech layout) and build its feature cache.
     Data(data::DataArgs),
     /// Turn a training checkpoint into an fp16 entry of a voice pack.
@@ -243,6 +247,7 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Compare(a) => compare::run(&cli.global, a),
         Command::Listen(a) => listen::run(&cli.global, a),
         Command::Train(a) => train::run(&cli.global, a),
+        Command::Recipe(a) => recipe::run(&cli.global, a),
         Command::Data(a) => data::run(&cli.global, a),
         Command::Export(a) => train::run_export(&cli.global, a),
         Command::Eval(a) => eval::run(&cli.global, a),
@@ -332,19 +337,9 @@ pub(crate) fn play_mels(
     }
 }
 
-/// A flag raised by Ctrl-C (installed on first use). A second Ctrl-C exits at once.
+/// A flag raised by Ctrl-C or SIGTERM (installed on first use). A second one exits at once.
 pub(crate) fn stop_flag() -> &'static std::sync::atomic::AtomicBool {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    static STOP: AtomicBool = AtomicBool::new(false);
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            if STOP.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        });
-    });
-    &STOP
+    crate::train::budget::stop_flag()
 }
 
 /// Resolves `--device` and says on stderr which device was picked when it was automatic.

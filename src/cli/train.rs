@@ -7,12 +7,13 @@ use clap::Args;
 use super::{optional_voice, pick_device, GlobalArgs};
 use crate::audio::MelConfig;
 use crate::error::{Error, Result};
-use crate::train::{TrainSetup, TrainTask, Trainer, TrainerConfig};
+use crate::train::{TrainSetup, Trainer, TrainerConfig};
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// What to train: acoustic, or a vocoder family / model (gan, hifigan, vae, flow, waveglow,
-    /// diffusion, diffwave, ar, wavernn).
+    /// What to train: acoustic, or a vocoder family / model (gan, hifigan, vocos, vae, flow,
+    /// waveglow, diffusion, diffwave, ar, wavernn). `vocos` trains the gan family's Vocos
+    /// generator (default preset `vocos-cpu`).
     pub model: String,
     /// Dataset in LJSpeech layout (metadata.csv + wavs/).
     #[arg(long)]
@@ -44,10 +45,26 @@ pub struct TrainArgs {
     /// Voice whose mel definition to train with (default: joe if installed, else the standard mel).
     #[arg(long)]
     pub voice: Option<String>,
-    /// Disable the bfloat16 mixed precision (autocast) used on CUDA.
+    /// Stop after this many minutes of wall time, writing a checkpoint (resume with --resume).
+    /// SIGINT/SIGTERM also stop the run with a checkpoint; a second one exits at once.
+    #[arg(long)]
+    pub minutes: Option<f64>,
+    /// Stop once the model's training has spent this many CPU-hours (user + system, counted
+    /// across every resume), writing a checkpoint.
+    #[arg(long)]
+    pub cpu_hours: Option<f64>,
+    /// Start from released weights with a fresh optimiser instead of from scratch, e.g.
+    /// `--init-from voices/joe/acoustic.safetensors` (the step count and CPU-hours carry on
+    /// from the pack's voice.json); `STORE=PATH` fills another store, e.g.
+    /// `--init-from discriminator=voices/joe/train/gan-discriminator.safetensors`.
+    #[arg(long)]
+    pub init_from: Vec<crate::train::init::InitSource>,
+    /// Disable the bfloat16 mixed precision (autocast) used on CUDA and on CPUs with native
+    /// bfloat16 (AVX512-BF16, AMX); weights and optimiser state stay float32 either way.
     #[arg(long)]
     pub no_autocast: bool,
-    /// Free-text note of the hardware, stored in the checkpoint and the model card.
+    /// Free-text note of the hardware, stored in the checkpoint and the model card
+    /// (default: the CPU model and cores, or the GPU's name).
     #[arg(long, default_value = "")]
     pub hardware: String,
 }
@@ -60,21 +77,6 @@ pub struct ExportArgs {
     /// Voice directory to add the model to (created if absent), e.g. voices/joe.
     #[arg(long)]
     pub voice: PathBuf,
-}
-
-/// The training task of a model name.
-fn task_for(model: &str, setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
-    match model.to_ascii_lowercase().as_str() {
-        "acoustic" | "fastpitch" => crate::acoustic::train::train_task(setup),
-        "gan" | "hifigan" | "hifi-gan" => crate::vocoder::gan::train::train_task(setup),
-        "vae" | "cvae" => crate::vocoder::vae::train::train_task(setup),
-        "diffusion" | "diffwave" => crate::vocoder::diffusion::train::train_task(setup),
-        "flow" | "waveglow" => crate::vocoder::flow::train::train_task(setup),
-        "ar" | "wavernn" => crate::vocoder::ar::train::train_task(setup),
-        other => Err(Error::arg(format!(
-            "cannot train '{other}' in this build; models: acoustic, gan (hifigan), vae, flow (waveglow), diffusion (diffwave), ar (wavernn)"
-        ))),
-    }
 }
 
 pub fn run(g: &GlobalArgs, a: TrainArgs) -> Result<()> {
@@ -92,11 +94,10 @@ pub fn run(g: &GlobalArgs, a: TrainArgs) -> Result<()> {
     }
     let device = pick_device(g)?;
     let setup = TrainSetup { data_dir: a.data.clone(), config, device, seed: g.seed, mel: mel.clone(), batch_size: a.batch_size };
-    let mut task = task_for(&a.model, &setup)?;
+    let mut task = crate::train::tasks::task_for(&a.model, &setup)?;
     let mut metadata = crate::nn::safetensors::Metadata::new();
     metadata.insert("mel".into(), serde_json::to_string(&mel)?);
     metadata.insert("data".into(), a.data.display().to_string());
-    metadata.insert("hardware".into(), a.hardware.clone());
     metadata.insert("revision".into(), crate::bench::git_revision());
     let trainer = Trainer::new(TrainerConfig {
         out_dir: a.out.clone(),
@@ -107,13 +108,29 @@ pub fn run(g: &GlobalArgs, a: TrainArgs) -> Result<()> {
         resume: a.resume,
         progress: true,
         autocast: !a.no_autocast,
+        device,
+        minutes: a.minutes,
+        cpu_budget_seconds: a.cpu_hours.map(|h| h * 3600.0),
+        init_from: a.init_from.clone(),
+        watch_signals: true,
+        hardware: a.hardware.clone(),
         seed: g.seed,
         metadata,
     });
     let s = trainer.run(task.as_mut())?;
+    if let Some(why) = s.stopped {
+        eprintln!("ferry: stopped at step {} because {why}; continue with --resume", s.steps);
+    }
     eprintln!(
-        "ferry: trained {} to step {} in {:.1} s; loss {:.4} -> {:.4}; checkpoint {}",
-        a.model, s.steps, s.seconds, s.first_loss, s.last_loss, s.checkpoint.display()
+        "ferry: trained {} to step {} in {:.1} s ({:.2} CPU-hours in all, {} steps); loss {:.4} -> {:.4}; checkpoint {}",
+        a.model,
+        s.steps,
+        s.seconds,
+        s.spent.cpu_seconds / 3600.0,
+        s.spent.steps,
+        s.first_loss,
+        s.last_loss,
+        s.checkpoint.display()
     );
     Ok(())
 }

@@ -71,6 +71,31 @@ pub fn read_with_metadata(path: impl AsRef<Path>) -> Result<(Vec<(String, Tensor
     parse_with_metadata(&bytes).map_err(|m| Error::weights(path, m))
 }
 
+/// Reads only the header's metadata (the tensors are not read): cheap on a large checkpoint.
+pub fn read_metadata(path: impl AsRef<Path>) -> Result<Metadata> {
+    use std::io::Read;
+    let path = path.as_ref();
+    let mut f = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::weights(path, "weights file is missing"),
+        _ => Error::io(path, e),
+    })?;
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len).map_err(|_| Error::weights(path, "truncated: too short for a safetensors header"))?;
+    let n = u64::from_le_bytes(len);
+    let size = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    if n > size.saturating_sub(8) {
+        return Err(Error::weights(path, format!("truncated or not a safetensors file: header claims {n} bytes, file has {size}")));
+    }
+    let mut header = vec![0u8; n as usize];
+    f.read_exact(&mut header).map_err(|e| Error::io(path, e))?;
+    let mut v: BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(&header).map_err(|e| Error::weights(path, format!("not a safetensors file (bad header: {e})")))?;
+    match v.remove("__metadata__") {
+        Some(m) => serde_json::from_value(m).map_err(|e| Error::weights(path, format!("bad __metadata__ ({e})"))),
+        None => Ok(Metadata::new()),
+    }
+}
+
 /// Parses safetensors bytes; the error is a message without the path.
 pub fn parse(bytes: &[u8]) -> std::result::Result<Vec<(String, Tensor)>, String> {
     parse_with_metadata(bytes).map(|(t, _)| t)

@@ -18,6 +18,10 @@ pub fn export(checkpoint: &Path, voice_dir: &Path) -> Result<ModelEntry> {
     let info = checkpoint_export_info(checkpoint, &meta)?;
     let step = checkpoint_step(checkpoint, &meta)?;
     let prefix = format!("store/{}/", info.store);
+    // The gan family's discriminators travel beside the pack (in `train/`), for users who
+    // fine-tune and for machines that continue training without the optimiser checkpoint.
+    let discriminator: Vec<(String, tch::Tensor)> =
+        tensors.iter().filter_map(|(n, t)| n.strip_prefix("store/discriminator/").map(|s| (s.to_string(), t.shallow_clone()))).collect();
     let weights: Vec<(String, tch::Tensor)> =
         tensors.into_iter().filter_map(|(n, t)| n.strip_prefix(&prefix).map(|s| (s.to_string(), t))).collect();
     if weights.is_empty() {
@@ -57,15 +61,26 @@ pub fn export(checkpoint: &Path, voice_dir: &Path) -> Result<ModelEntry> {
     };
     let file = format!("{}.safetensors", info.role);
     safetensors::write(voice_dir.join(&file), &weights, Some(Kind::Half))?;
+    if !discriminator.is_empty() {
+        let dir = voice_dir.join("train");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        safetensors::write(dir.join(format!("{}-discriminator.safetensors", info.role)), &discriminator, Some(Kind::Half))?;
+    }
     let entry = ModelEntry {
         model: info.model.clone(),
         file,
         config: info.config.clone(),
         parameters: weights.iter().map(|(_, t)| t.numel() as u64).sum(),
-        training: TrainingInfo {
-            steps: step,
-            data: meta.get("data").cloned().unwrap_or_default(),
-            hardware: meta.get("hardware").cloned().unwrap_or_default(),
+        training: {
+            let spent = super::budget::Spent::from_metadata(&meta);
+            let hardware = meta.get("hardware").filter(|h| !h.is_empty()).cloned().unwrap_or_else(|| spent.hardware());
+            TrainingInfo {
+                steps: step,
+                data: meta.get("data").cloned().unwrap_or_default(),
+                hardware,
+                cpu_seconds: (spent.cpu_seconds * 10.0).round() / 10.0,
+                wall_seconds: (spent.wall_seconds * 10.0).round() / 10.0,
+            }
         },
     };
     if info.role == "acoustic" {
@@ -82,5 +97,6 @@ pub fn export(checkpoint: &Path, voice_dir: &Path) -> Result<ModelEntry> {
     }
     let text = serde_json::to_string_pretty(&config)?;
     std::fs::write(&json_path, text + "\n").map_err(|e| Error::io(&json_path, e))?;
+    super::model_card::write(&config, voice_dir)?;
     Ok(entry)
 }

@@ -3,13 +3,19 @@
 //! A model plugs in by implementing [`TrainTask`] (one optimisation step, validation,
 //! what a checkpoint holds, how to export). The trainer gives it a progress bar, a JSONL
 //! log, periodic validation, atomic resumable checkpoints (weights + optimiser state +
-//! step), a stop with a message on NaN, bfloat16 autocast on CUDA and deterministic seeds.
+//! step + CPU-seconds spent), a `--minutes` budget and a clean stop on SIGTERM, a stop with a
+//! message on NaN, bfloat16 autocast (CUDA, and CPUs with native bfloat16) and deterministic seeds.
 
 pub mod autocast;
+pub mod budget;
 pub mod checkpoint;
 pub mod export;
+pub mod init;
+pub mod model_card;
 pub mod optim;
+pub mod recipe;
 pub mod schedule;
+pub mod tasks;
 pub mod trainer;
 
 use std::path::{Path, PathBuf};

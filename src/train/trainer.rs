@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::budget::{Budget, Segment, SegmentClock, Spent, StopReason, SPENT_KEY};
 use super::checkpoint::{load_checkpoint, save_checkpoint};
 use super::{Losses, TrainTask};
 use crate::error::{Error, Result};
@@ -29,8 +30,25 @@ pub struct TrainerConfig {
     pub resume: bool,
     /// Show a progress bar on stderr.
     pub progress: bool,
-    /// Mixed precision on CUDA: autocast in bfloat16 ([`super::autocast`]).
+    /// Mixed precision: autocast in bfloat16 on CUDA and on CPUs with native bfloat16
+    /// ([`super::autocast`]). Off by default in the library; `ferry train` turns it on
+    /// unless `--no-autocast`.
     pub autocast: bool,
+    /// The device the task trains on (decides which autocast applies).
+    pub device: tch::Device,
+    /// Wall-time budget of this call in minutes: the run stops with a checkpoint when it is
+    /// spent (None = until `max_steps`).
+    pub minutes: Option<f64>,
+    /// CPU-seconds the whole training may spend, counted across resumes: the run stops with a
+    /// checkpoint when the checkpoint's total reaches it (None = no limit).
+    pub cpu_budget_seconds: Option<f64>,
+    /// Start a new run from released weights (fresh optimiser; [`super::init`]). Ignored when
+    /// resuming a checkpoint.
+    pub init_from: Vec<super::init::InitSource>,
+    /// Stop with a checkpoint on SIGINT / SIGTERM / SIGHUP (installs the handler).
+    pub watch_signals: bool,
+    /// The machine, stored with each segment of the run ([`Spent`]); empty = described here.
+    pub hardware: String,
     pub seed: u64,
     /// Extra metadata stored in checkpoints (e.g. the mel definition, the data set).
     pub metadata: Metadata,
@@ -46,7 +64,13 @@ impl Default for TrainerConfig {
             checkpoint_every: 0,
             resume: false,
             progress: true,
-            autocast: true,
+            autocast: false,
+            device: tch::Device::Cpu,
+            minutes: None,
+            cpu_budget_seconds: None,
+            init_from: Vec::new(),
+            watch_signals: false,
+            hardware: String::new(),
             seed: 0,
             metadata: Metadata::new(),
         }
@@ -69,6 +93,10 @@ pub struct TrainSummary {
     pub checkpoint: PathBuf,
     pub log: PathBuf,
     pub seconds: f64,
+    /// Why the run stopped before `max_steps` (None = it reached them).
+    pub stopped: Option<StopReason>,
+    /// Totals across every segment of this checkpoint's training, this call included.
+    pub spent: Spent,
 }
 
 /// Runs a [`TrainTask`] with logging, validation and checkpoints.
@@ -91,16 +119,21 @@ impl Trainer {
         let ckpt = self.checkpoint_path();
         let export = task.export_info();
         let mut start = 0;
+        let mut before = Spent::default();
         if cfg.resume {
             if !ckpt.is_file() {
                 return Err(Error::Training(format!("--resume: no checkpoint at {}; start without --resume", ckpt.display())));
             }
-            start = load_checkpoint(&ckpt, &mut task.checkpoint_parts())?.0;
+            let (step, meta) = load_checkpoint(&ckpt, &mut task.checkpoint_parts())?;
+            start = step;
+            before = Spent::from_metadata(&meta);
         } else if ckpt.is_file() {
             return Err(Error::Training(format!(
                 "{} already holds a checkpoint; pass --resume to continue it or choose another --out",
                 cfg.out_dir.display()
             )));
+        } else if !cfg.init_from.is_empty() {
+            (start, before) = super::init::init_from(&mut task.checkpoint_parts(), &export.store, &cfg.init_from)?;
         }
         // A resumed run draws a different, still deterministic, random stream.
         crate::device::seed_everything(cfg.seed.wrapping_add(start));
@@ -116,13 +149,37 @@ impl Trainer {
         bar.set_position(start);
 
         let t0 = Instant::now();
+        let clock = SegmentClock::start();
+        let budget = Budget::new(cfg.minutes, cfg.watch_signals);
+        let hardware = if cfg.hardware.is_empty() { describe_hardware(cfg.device) } else { cfg.hardware.clone() };
+        let segment = |to_step: u64| Segment {
+            from_step: start,
+            to_step,
+            cpu_seconds: clock.cpu_seconds(),
+            wall_seconds: clock.wall_seconds(),
+            hardware: hardware.clone(),
+            threads: tch::get_num_threads() as i64,
+            revision: crate::bench::git_revision(),
+            autocast: cfg.autocast && super::autocast::available(cfg.device),
+        };
+        // Returns the totals it wrote, so the summary reports exactly the checkpoint's.
+        let save = |task: &mut dyn TrainTask, step: u64| -> Result<Spent> {
+            let spent = before.with(&segment(step));
+            let mut meta = cfg.metadata.clone();
+            meta.insert(SPENT_KEY.into(), serde_json::to_string(&spent)?);
+            save_checkpoint(&ckpt, step, &task.checkpoint_parts(), &export, &meta)?;
+            Ok(spent)
+        };
+        let mut saved = None;
         let mut history = Vec::new();
+        let mut stopped = None;
+        let mut last_step = start;
         let mut smoothed: Option<f64> = None;
         let last_good = || if ckpt.is_file() { ckpt.display().to_string() } else { "(none yet)".into() };
         for step in start + 1..=cfg.max_steps {
             // tch panics when libtorch raises (a CUDA out-of-memory, a kernel that refuses its
             // input): the run stops with an error that says where to resume from.
-            let step_result = std::panic::catch_unwind(AssertUnwindSafe(|| super::autocast::bf16(cfg.autocast, || task.train_step(step))));
+            let step_result = std::panic::catch_unwind(AssertUnwindSafe(|| super::autocast::bf16(cfg.autocast, cfg.device, || task.train_step(step))));
             let losses = match step_result {
                 Ok(losses) => losses?,
                 Err(payload) => {
@@ -146,20 +203,28 @@ impl Trainer {
             let rate = (step - start) as f64 / t0.elapsed().as_secs_f64().max(1e-9);
             bar.set_position(step);
             bar.set_message(format!("{} {:.4}  {rate:.2} steps/s", losses.0.first().map_or("loss", |(n, _)| n.as_str()), smoothed.unwrap_or(h)));
-            if step % cfg.log_every.max(1) == 0 || step == cfg.max_steps {
-                write_log(&mut log, &log_path, "train", step, t0.elapsed().as_secs_f64(), &losses)?;
+            last_step = step;
+            stopped = budget.should_stop().or_else(|| {
+                cfg.cpu_budget_seconds.filter(|&b| before.cpu_seconds + clock.cpu_seconds() >= b).map(|_| StopReason::CpuBudget)
+            });
+            let last = step == cfg.max_steps || stopped.is_some();
+            let cpu_s = before.cpu_seconds + clock.cpu_seconds();
+            if step % cfg.log_every.max(1) == 0 || last {
+                write_log(&mut log, &log_path, "train", step, t0.elapsed().as_secs_f64(), cpu_s, &losses)?;
             }
-            let last = step == cfg.max_steps;
             if (cfg.validate_every > 0 && step % cfg.validate_every == 0) || (last && cfg.validate_every > 0) {
                 let dir = cfg.out_dir.join("val").join(format!("step_{step:08}"));
                 std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
                 let val = tch::no_grad(|| task.validate(step, &dir))?;
-                write_log(&mut log, &log_path, "val", step, t0.elapsed().as_secs_f64(), &val)?;
+                write_log(&mut log, &log_path, "val", step, t0.elapsed().as_secs_f64(), cpu_s, &val)?;
             }
             if (cfg.checkpoint_every > 0 && step % cfg.checkpoint_every == 0) || last {
-                save_checkpoint(&ckpt, step, &task.checkpoint_parts(), &export, &cfg.metadata)?;
+                saved = Some(save(task, step)?);
             }
             history.push((step, losses));
+            if stopped.is_some() {
+                break;
+            }
         }
         bar.finish_and_clear();
         let first_loss = history.first().map_or(f64::NAN, |(_, l)| l.headline());
@@ -168,20 +233,30 @@ impl Trainer {
             first_loss,
             last_loss,
             start_step: start,
-            steps: cfg.max_steps.max(start),
+            steps: last_step,
             history,
             checkpoint: ckpt,
             log: log_path,
             seconds: t0.elapsed().as_secs_f64(),
+            stopped,
+            spent: saved.unwrap_or_else(|| before.with(&segment(last_step))),
         })
     }
 }
 
-fn write_log(log: &mut std::fs::File, path: &std::path::Path, kind: &str, step: u64, secs: f64, losses: &Losses) -> Result<()> {
+/// The machine a run trains on: the GPU's name, or the CPU model with its cores.
+pub fn describe_hardware(device: tch::Device) -> String {
+    crate::bench::machine::gpu_description(device).unwrap_or_else(crate::bench::machine::cpu_description)
+}
+
+/// One JSONL line: kind, step, wall seconds of this call, CPU-seconds of the whole training
+/// (every resumed segment), then the losses.
+fn write_log(log: &mut std::fs::File, path: &std::path::Path, kind: &str, step: u64, secs: f64, cpu_s: f64, losses: &Losses) -> Result<()> {
     let mut obj = serde_json::Map::new();
     obj.insert("kind".into(), kind.into());
     obj.insert("step".into(), step.into());
     obj.insert("time_s".into(), serde_json::json!((secs * 1000.0).round() / 1000.0));
+    obj.insert("cpu_s".into(), serde_json::json!((cpu_s * 1000.0).round() / 1000.0));
     for (n, v) in losses.iter() {
         obj.insert(n.to_string(), serde_json::json!(v));
     }
@@ -314,5 +389,38 @@ mod tests {
         // The run resumes from the step-10 checkpoint.
         let resumed = Trainer::new(cfg(tmp.path(), 20, true)).run(&mut Regression::new()).unwrap();
         assert_eq!(resumed.start_step, 10);
+    }
+
+    #[test]
+    fn a_spent_budget_stops_with_a_checkpoint_and_cpu_seconds_accumulate_across_resumes() {
+        let tmp = tempfile::tempdir().unwrap();
+        // A zero budget: one step runs, then the run stops and checkpoints (checkpoint_every is 10).
+        let first = Trainer::new(TrainerConfig { minutes: Some(0.0), ..cfg(tmp.path(), 40, false) }).run(&mut Regression::new()).unwrap();
+        assert_eq!((first.steps, first.stopped), (1, Some(StopReason::Budget)));
+        let (tensors, meta) = crate::nn::safetensors::read_with_metadata(&tmp.path().join("checkpoint.safetensors")).unwrap();
+        assert!(!tensors.is_empty());
+        assert_eq!(super::super::checkpoint::checkpoint_step(tmp.path(), &meta).unwrap(), 1);
+        let after_first = Spent::from_metadata(&meta);
+        assert_eq!((after_first.steps, after_first.segments.len()), (1, 1));
+        assert!(!after_first.segments[0].hardware.is_empty());
+
+        // Resumed twice more: the totals are the sums of the segments.
+        let second = Trainer::new(cfg(tmp.path(), 25, true)).run(&mut Regression::new()).unwrap();
+        assert_eq!((second.start_step, second.steps, second.stopped), (1, 25, None));
+        let third = Trainer::new(cfg(tmp.path(), 40, true)).run(&mut Regression::new()).unwrap();
+        let (_, meta) = crate::nn::safetensors::read_with_metadata(&tmp.path().join("checkpoint.safetensors")).unwrap();
+        let spent = Spent::from_metadata(&meta);
+        // The summary reports what the checkpoint holds (JSON floats round to within an ulp).
+        assert_eq!((spent.steps, spent.segments.len()), (third.spent.steps, third.spent.segments.len()));
+        assert!((spent.cpu_seconds - third.spent.cpu_seconds).abs() < 1e-9);
+        assert_eq!(spent.steps, 40);
+        assert_eq!(spent.segments.iter().map(|s| (s.from_step, s.to_step)).collect::<Vec<_>>(), vec![(0, 1), (1, 25), (25, 40)]);
+        let sum: f64 = spent.segments.iter().map(|s| s.cpu_seconds).sum();
+        assert!((spent.cpu_seconds - sum).abs() < 1e-9 && spent.cpu_seconds >= after_first.cpu_seconds);
+        // Every log line carries the cumulative CPU-seconds, never decreasing across resumes.
+        let log = std::fs::read_to_string(tmp.path().join("train.jsonl")).unwrap();
+        let cpu: Vec<f64> = log.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["cpu_s"].as_f64().unwrap()).collect();
+        assert_eq!(cpu.len(), log.lines().count());
+        assert!(cpu.windows(2).all(|w| w[1] >= w[0]), "{cpu:?}");
     }
 }

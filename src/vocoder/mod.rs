@@ -88,14 +88,14 @@ impl FromStr for Family {
         let s = s.trim().to_ascii_lowercase();
         Ok(match s.as_str() {
             "ar" | "wavernn" | "autoregressive" => Family::Ar,
-            "gan" | "hifigan" | "hifi-gan" | "hifigan-v1" | "hifigan-v2" | "hifigan-v3" => Family::Gan,
+            "gan" | "hifigan" | "hifi-gan" | "hifigan-v1" | "hifigan-v2" | "hifigan-v3" | "vocos" => Family::Gan,
             "vae" | "cvae" => Family::Vae,
             "flow" | "waveglow" => Family::Flow,
             "diffusion" | "diffwave" => Family::Diffusion,
             "griffin-lim" | "griffinlim" | "gl" => Family::GriffinLim,
             other => {
                 return Err(Error::arg(format!(
-                    "unknown vocoder '{other}'; choose a family (ar, gan, vae, flow, diffusion, griffin-lim) or a model (wavernn, hifigan, cvae, waveglow, diffwave)"
+                    "unknown vocoder '{other}'; choose a family (ar, gan, vae, flow, diffusion, griffin-lim) or a model (wavernn, hifigan, vocos, cvae, waveglow, diffwave)"
                 )))
             }
         })

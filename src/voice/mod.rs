@@ -28,6 +28,16 @@ pub struct TrainingInfo {
     /// Where (e.g. "1x NVIDIA H100, 2.1 h") — free text.
     #[serde(default)]
     pub hardware: String,
+    /// CPU-seconds (user + system) the training took, summed over every resumed segment.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cpu_seconds: f64,
+    /// Wall seconds of training, summed the same way.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub wall_seconds: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// One model of a voice pack: the acoustic model or a vocoder.

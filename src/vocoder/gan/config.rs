@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::train_config::GanTrainConfig;
 use crate::error::{Error, Result};
 
 /// Generator architecture and training hyper-parameters (reference JSON keys).
@@ -25,53 +26,10 @@ pub struct Config {
     pub resblock_kernel_sizes: Vec<i64>,
     pub resblock_dilation_sizes: Vec<Vec<i64>>,
 
-    /// Training: segment length in samples.
-    #[serde(default = "default_segment_size")]
-    pub segment_size: usize,
-    #[serde(default = "default_batch_size")]
-    pub batch_size: usize,
-    #[serde(default = "default_learning_rate")]
-    pub learning_rate: f64,
-    #[serde(default = "default_adam_b1")]
-    pub adam_b1: f64,
-    #[serde(default = "default_adam_b2")]
-    pub adam_b2: f64,
-    /// Exponential LR decay per epoch-equivalent ([`Config::steps_per_epoch`] steps).
-    #[serde(default = "default_lr_decay")]
-    pub lr_decay: f64,
-    /// Ferry extension: training steps counted as one epoch for the LR decay.
-    #[serde(default = "default_steps_per_epoch")]
-    pub steps_per_epoch: u64,
-    /// Ferry extension: divides every discriminator's channel count (1 = the paper's
-    /// discriminators; tests use 16 to train on a CPU).
-    #[serde(default = "default_disc_divisor")]
-    pub discriminator_channel_divisor: i64,
-}
-
-fn default_segment_size() -> usize {
-    8192
-}
-fn default_batch_size() -> usize {
-    16
-}
-fn default_learning_rate() -> f64 {
-    2e-4
-}
-fn default_adam_b1() -> f64 {
-    0.8
-}
-fn default_adam_b2() -> f64 {
-    0.99
-}
-fn default_lr_decay() -> f64 {
-    0.999
-}
-fn default_steps_per_epoch() -> u64 {
-    // LJSpeech's ~12 500 training clips at batch 16.
-    800
-}
-fn default_disc_divisor() -> i64 {
-    1
+    /// Training settings shared by the gan family (reference keys `segment_size`,
+    /// `batch_size`, `learning_rate`, ... and Ferry's discriminator keys).
+    #[serde(flatten)]
+    pub train: GanTrainConfig,
 }
 
 /// Names accepted by [`Config::preset`].
@@ -86,14 +44,7 @@ impl Config {
             upsample_initial_channel: channels,
             resblock_kernel_sizes: rb_kernels.to_vec(),
             resblock_dilation_sizes: dilations.iter().map(|d| d.to_vec()).collect(),
-            segment_size: default_segment_size(),
-            batch_size: default_batch_size(),
-            learning_rate: default_learning_rate(),
-            adam_b1: default_adam_b1(),
-            adam_b2: default_adam_b2(),
-            lr_decay: default_lr_decay(),
-            steps_per_epoch: default_steps_per_epoch(),
-            discriminator_channel_divisor: default_disc_divisor(),
+            train: GanTrainConfig::default(),
         }
     }
 
@@ -120,13 +71,9 @@ impl Config {
 
     /// A tiny generator (and discriminators) for CPU tests: hop 256, a few thousand weights.
     pub fn tiny() -> Config {
-        Config {
-            segment_size: 4096,
-            batch_size: 1,
-            learning_rate: 2e-3,
-            discriminator_channel_divisor: 16,
-            ..Self::base("2", &[8, 8, 4], &[16, 16, 8], 32, &[3, 5], &[&[1, 2], &[2, 6]])
-        }
+        let mut c = Self::base("2", &[8, 8, 4], &[16, 16, 8], 32, &[3, 5], &[&[1, 2], &[2, 6]]);
+        c.train = GanTrainConfig { segment_size: 4096, batch_size: 1, learning_rate: 2e-3, discriminator_channel_divisor: 16, ..GanTrainConfig::default() };
+        c
     }
 
     /// A preset by name (`v1`, `v2`, `v3`, `compact`, `tiny`, case-insensitive).
@@ -182,10 +129,7 @@ impl Config {
                 self.upsample_rates.len()
             ));
         }
-        if self.discriminator_channel_divisor < 1 || 16 % self.discriminator_channel_divisor.min(16) != 0 {
-            return bad("discriminator_channel_divisor must be 1, 2, 4, 8 or 16".into());
-        }
-        Ok(())
+        self.train.validate("hifigan")
     }
 
     /// Samples per mel frame produced by the generator.

@@ -1,7 +1,12 @@
 //! The `gan` family: HiFi-GAN (J. Kong, J. Kim and J. Bae, "HiFi-GAN: Generative Adversarial
-//! Networks for Efficient and High Fidelity Speech Synthesis", NeurIPS 2020).
+//! Networks for Efficient and High Fidelity Speech Synthesis", NeurIPS 2020) and Vocos
+//! (C. Siuzdak, 2023: a frame-rate ConvNeXt generator with an inverse-STFT head), both trained
+//! against discriminators.
 //!
 //! - [`config`]: V1/V2/V3 and Ferry's `compact` voice-pack preset, reference JSON keys.
+//! - [`train_config`]: the training keys both generators share (discriminators, warm-up).
+//! - [`vocos`]: the Vocos generator and its presets.
+//! - [`mrd`]: the multi-resolution spectrogram discriminator (UnivNet / Vocos).
 //! - [`generator`]: the trainable generator with the reference weight names.
 //! - [`fast`]: the folded, channels-last inference form.
 //! - [`discriminators`]: multi-period and multi-scale discriminators.
@@ -14,8 +19,11 @@ pub mod discriminators;
 pub mod fast;
 pub mod generator;
 pub mod losses;
+pub mod mrd;
 pub mod norm_convs;
 pub mod train;
+pub mod train_config;
+pub mod vocos;
 
 
 use tch::{nn::VarStore, Device, Kind, Tensor};
@@ -105,9 +113,15 @@ impl Vocoder for HifiGan {
     }
 }
 
-/// Builds the `gan` vocoder of `voice` (fp16 weights on disk, fp32 in memory).
+/// Builds the `gan` vocoder of `voice` (fp16 weights on disk, fp32 in memory): HiFi-GAN or
+/// Vocos, as its `voice.json` entry names.
 pub fn load(voice: &Voice, device: Device) -> Result<Box<dyn Vocoder>> {
     let entry = voice.vocoder_entry("gan")?;
+    match entry.model.as_str() {
+        MODEL_NAME => {}
+        vocos::MODEL_NAME => return vocos::load(voice, entry, device),
+        other => return Err(Error::voice(voice.name(), format!("its gan vocoder is '{other}', which this Ferry does not know (hifigan, vocos)"))),
+    }
     let cfg: Config = voice.model_config(entry)?;
     cfg.validate().map_err(|e| Error::voice(voice.name(), e.to_string()))?;
     let mel = &voice.config.mel;
@@ -117,10 +131,25 @@ pub fn load(voice: &Voice, device: Device) -> Result<Box<dyn Vocoder>> {
     Ok(Box::new(HifiGan::from_generator(vs, &gen, mel.num_mels as i64, mel)?))
 }
 
-/// Builds a HiFi-GAN with random weights from a preset (`v1`, `v2`, `v3`, `compact`,
-/// `tiny`) or a JSON config file with the reference keys.
+/// Builds a gan vocoder with random weights from a preset (HiFi-GAN's `v1`, `v2`, `v3`,
+/// `compact`, `tiny`; Vocos' `vocos`, `vocos-cpu`, `vocos-tiny`) or a JSON config file with
+/// either model's reference keys (a file with `dim` is a Vocos config).
 pub fn build_random(config: &str, mel: &MelConfig, device: Device) -> Result<Box<dyn Vocoder>> {
+    if is_vocos_spec(config) {
+        return Ok(Box::new(vocos::random(config, mel, device)?));
+    }
     Ok(Box::new(random(config, mel, device)?))
+}
+
+/// Whether a preset name or config file describes a Vocos generator.
+pub fn is_vocos_spec(spec: &str) -> bool {
+    if vocos::Config::preset(spec).is_some() {
+        return true;
+    }
+    std::fs::read_to_string(spec)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|v| v.get("dim").is_some() && v.get("upsample_rates").is_none())
 }
 
 /// [`build_random`] with the concrete type (for benchmarks that switch precision).

@@ -12,32 +12,38 @@ use std::cell::Cell;
 
 use tch::{nn, nn::Init, Kind, Tensor};
 
-/// Weight-normalised `Conv2d` with kernel `(k, 1)`, stride `(s, 1)`, padding `(p, 0)`.
+/// Weight-normalised `Conv2d`: kernel `(k, 1)`, stride `(s, 1)`, padding `(p, 0)` for the
+/// multi-period discriminator ([`WnConv2d::new`]), any 2-D shape for the multi-resolution one
+/// ([`WnConv2d::with_shape`]).
 #[derive(Debug)]
 pub struct WnConv2d {
     /// `[out, 1, 1, 1]`.
     pub weight_g: Tensor,
-    /// `[out, in, k, 1]`.
+    /// `[out, in, kh, kw]`.
     pub weight_v: Tensor,
     pub bias: Tensor,
-    stride: i64,
-    padding: i64,
+    stride: [i64; 2],
+    padding: [i64; 2],
 }
 
 impl WnConv2d {
     pub fn new(p: nn::Path, in_channels: i64, out_channels: i64, kernel: i64, stride: i64, padding: i64) -> Self {
-        let bound = 1.0 / ((in_channels * kernel) as f64).sqrt();
-        let weight_v = p.var("weight_v", &[out_channels, in_channels, kernel, 1], Init::Uniform { lo: -bound, up: bound });
+        Self::with_shape(p, in_channels, out_channels, [kernel, 1], [stride, 1], [padding, 0])
+    }
+
+    pub fn with_shape(p: nn::Path, in_channels: i64, out_channels: i64, kernel: [i64; 2], stride: [i64; 2], padding: [i64; 2]) -> Self {
+        let bound = 1.0 / ((in_channels * kernel[0] * kernel[1]) as f64).sqrt();
+        let weight_v = p.var("weight_v", &[out_channels, in_channels, kernel[0], kernel[1]], Init::Uniform { lo: -bound, up: bound });
         let norm = tch::no_grad(|| norm_except_dim0(&weight_v));
         let weight_g = p.var_copy("weight_g", &norm);
         let bias = p.var("bias", &[out_channels], Init::Uniform { lo: -bound, up: bound });
         Self { weight_g, weight_v, bias, stride, padding }
     }
 
-    /// `[B, in, H, W]` → `[B, out, H', W]`.
+    /// `[B, in, H, W]` → `[B, out, H', W']`.
     pub fn forward(&self, x: &Tensor) -> Tensor {
         let w = &self.weight_g * &self.weight_v / norm_except_dim0(&self.weight_v);
-        x.conv2d(&w, Some(&self.bias), [self.stride, 1], [self.padding, 0], [1, 1], 1)
+        x.conv2d(&w, Some(&self.bias), self.stride, self.padding, [1, 1], 1)
     }
 }
 

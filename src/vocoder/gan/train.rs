@@ -1,8 +1,11 @@
-//! Training HiFi-GAN (Kong et al., NeurIPS 2020, §2.4 and §4): per step one discriminator
-//! update (MPD + MSD, least squares) and one generator update (adversarial + 2 × feature
-//! matching + 45 × mel L1 on the loss mel), two AdamW(β = 0.8, 0.99) optimisers at lr 2e-4
-//! (weight decay 0.01, PyTorch's AdamW default as in the reference) decayed by 0.999 per
-//! epoch-equivalent.
+//! Training the gan family: HiFi-GAN (Kong et al., NeurIPS 2020, §2.4 and §4) and Vocos
+//! (Siuzdak, 2023). Per step one discriminator update (least squares, over the
+//! discriminators the config names: MPD, MSD, MRD) and one generator update (adversarial +
+//! 2 × feature matching + 45 × mel L1 on the loss mel, + `lambda_stft` × multi-resolution STFT
+//! loss), two AdamW optimisers (weight decay 0.01, PyTorch's AdamW default as in the
+//! reference) decayed per epoch-equivalent. The first `warmup_steps` steps train the generator
+//! on the reconstruction losses alone and leave the discriminators untouched: on a CPU that is
+//! where intelligibility is bought cheaply, before the costlier adversarial stage.
 
 use std::path::Path;
 
@@ -13,7 +16,10 @@ use tch::{nn::VarStore, Device, Tensor};
 use super::config::Config;
 use super::discriminators::{DiscOutput, MultiPeriodDiscriminator, MultiScaleDiscriminator};
 use super::generator::Generator;
-use super::losses::{discriminator_loss, feature_loss, generator_loss, mel_l1, LAMBDA_MEL};
+use super::losses::{discriminator_loss, feature_loss, generator_loss, mel_l1, MultiResolutionStftLoss, LAMBDA_MEL};
+use super::mrd::MultiResolutionDiscriminator;
+use super::train_config::GanTrainConfig;
+use super::vocos::{self, VocosGenerator};
 use super::{FastGenerator, MODEL_NAME};
 use crate::audio::mel_tch::MelTch;
 use crate::audio::{write_wav, Audio, Mel, MelConfig, SampleFormat};
@@ -24,15 +30,101 @@ use crate::vocoder::clips::AudioClips;
 /// Validation renders at most this many seconds of the held-out clip.
 const VALIDATION_SECONDS: f64 = 6.0;
 
-/// The `ferry train gan` task.
+/// The generator being trained.
+pub enum GanGenerator {
+    HifiGan(Generator),
+    Vocos(VocosGenerator),
+}
+
+impl GanGenerator {
+    fn train_config(&self) -> &GanTrainConfig {
+        match self {
+            GanGenerator::HifiGan(g) => &g.cfg.train,
+            GanGenerator::Vocos(g) => &g.cfg.train,
+        }
+    }
+
+    /// `[B, n_mels, F]` → `[B, 1, F · hop]` (training form).
+    pub fn forward(&self, mel: &Tensor) -> Tensor {
+        match self {
+            GanGenerator::HifiGan(g) => g.forward(mel),
+            GanGenerator::Vocos(g) => g.forward(mel).unsqueeze(1),
+        }
+    }
+
+    /// `[1, n_mels, F]` → `[1, F · hop]` in the form users run (HiFi-GAN with its weight norms
+    /// folded; Vocos clipped to [-1, 1]).
+    fn render(&self, mel: &Tensor) -> Tensor {
+        match self {
+            GanGenerator::HifiGan(g) => FastGenerator::new(g).forward(mel),
+            GanGenerator::Vocos(g) => g.forward(mel).clamp(-1.0, 1.0),
+        }
+    }
+
+    fn model_name(&self) -> &'static str {
+        match self {
+            GanGenerator::HifiGan(_) => MODEL_NAME,
+            GanGenerator::Vocos(_) => vocos::MODEL_NAME,
+        }
+    }
+
+    fn config_json(&self) -> serde_json::Value {
+        match self {
+            GanGenerator::HifiGan(g) => serde_json::to_value(&g.cfg),
+            GanGenerator::Vocos(g) => serde_json::to_value(&g.cfg),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// The discriminators a config names, in one var store (`mpd.*`, `msd.*`, `mrd.*`).
+struct Discriminators {
+    mpd: Option<MultiPeriodDiscriminator>,
+    msd: Option<MultiScaleDiscriminator>,
+    mrd: Option<MultiResolutionDiscriminator>,
+}
+
+impl Discriminators {
+    fn new(vs: &VarStore, cfg: &GanTrainConfig) -> Self {
+        let d = cfg.discriminator_channel_divisor;
+        Self {
+            mpd: cfg.uses("mpd").then(|| MultiPeriodDiscriminator::new(vs.root() / "mpd", d)),
+            msd: cfg.uses("msd").then(|| MultiScaleDiscriminator::new(vs.root() / "msd", d)),
+            mrd: cfg.uses("mrd").then(|| MultiResolutionDiscriminator::new(vs.root() / "mrd", d)),
+        }
+    }
+
+    /// Every discriminator on `[real; fake]` stacked in the batch, split back into
+    /// (real, fake) per discriminator.
+    fn discriminate(&self, real: &Tensor, fake: &Tensor) -> Vec<(Vec<DiscOutput>, Vec<DiscOutput>)> {
+        let b = real.size()[0];
+        let both = Tensor::cat(&[real, fake], 0); // [2B, 1, T]
+        let split = |outs: Vec<DiscOutput>| outs.iter().map(|o| o.split(b)).unzip();
+        let mut out = Vec::new();
+        if let Some(d) = &self.mpd {
+            out.push(split(d.forward(&both)));
+        }
+        if let Some(d) = &self.msd {
+            out.push(split(d.forward(&both)));
+        }
+        if let Some(d) = &self.mrd {
+            out.push(split(d.forward(&both)));
+        }
+        out
+    }
+
+    fn is_empty(&self) -> bool {
+        self.mpd.is_none() && self.msd.is_none() && self.mrd.is_none()
+    }
+}
+
+/// The `ferry train gan` / `ferry train vocos` task.
 pub struct GanTask {
-    cfg: Config,
     device: Device,
     gen_vs: VarStore,
     disc_vs: VarStore,
-    gen: Generator,
-    mpd: MultiPeriodDiscriminator,
-    msd: MultiScaleDiscriminator,
+    gen: GanGenerator,
+    discs: Discriminators,
     opt_g: AdamW,
     opt_d: AdamW,
     schedule: LrSchedule,
@@ -40,58 +132,84 @@ pub struct GanTask {
     input_mel: MelTch,
     /// The same mel up to sr / 2: the L1 loss.
     loss_mel: MelTch,
+    stft_loss: Option<MultiResolutionStftLoss>,
     train: AudioClips,
     val: AudioClips,
     rng: StdRng,
 }
 
-/// Builds the task `ferry train gan` runs (default config: `compact`).
+/// Builds the task `ferry train gan` runs (default config: HiFi-GAN `compact`; a config with
+/// Vocos' keys trains Vocos).
 pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn crate::train::TrainTask>> {
+    let is_vocos = setup.config.as_ref().is_some_and(|v| v.get("dim").is_some() && v.get("upsample_rates").is_none());
+    if is_vocos {
+        return vocos_train_task(setup);
+    }
     let mut cfg: Config = setup.config_or(Config::compact())?;
     if let Some(b) = setup.batch_size {
-        cfg.batch_size = b;
+        cfg.train.batch_size = b;
     }
     let (train, val) = AudioClips::open(&setup.data_dir, setup.mel.sampling_rate)?;
     Ok(Box::new(GanTask::new(cfg, &setup.mel, train, val, setup.device, setup.seed)?))
 }
 
-fn adamw(vs: &VarStore, cfg: &Config) -> AdamW {
+/// Builds the task `ferry train vocos` runs (default config: `vocos-cpu`).
+pub fn vocos_train_task(setup: &TrainSetup) -> Result<Box<dyn crate::train::TrainTask>> {
+    let mut cfg: vocos::Config = setup.config_or(vocos::Config::cpu())?;
+    if let Some(b) = setup.batch_size {
+        cfg.train.batch_size = b;
+    }
+    let (train, val) = AudioClips::open(&setup.data_dir, setup.mel.sampling_rate)?;
+    Ok(Box::new(GanTask::new_vocos(cfg, &setup.mel, train, val, setup.device, setup.seed)?))
+}
+
+fn adamw(vs: &VarStore, cfg: &GanTrainConfig) -> AdamW {
     AdamW::new(vs, AdamWConfig { lr: cfg.learning_rate, beta1: cfg.adam_b1, beta2: cfg.adam_b2, eps: 1e-8, weight_decay: 0.01 })
 }
 
 impl GanTask {
+    /// A HiFi-GAN task.
     pub fn new(cfg: Config, mel: &MelConfig, train: AudioClips, val: AudioClips, device: Device, seed: u64) -> Result<Self> {
         cfg.validate()?;
         if cfg.hop() as usize != mel.hop_size {
             return Err(Error::config("hifigan", format!("upsample_rates multiply to {} but the mel hop size is {}", cfg.hop(), mel.hop_size)));
         }
-        if cfg.segment_size < mel.n_fft || cfg.segment_size % mel.hop_size != 0 {
-            return Err(Error::config("hifigan", format!("segment_size {} must be a multiple of the hop ({}) and at least n_fft", cfg.segment_size, mel.hop_size)));
-        }
-        if cfg.batch_size == 0 {
-            return Err(Error::config("hifigan", "batch_size must be at least 1"));
-        }
+        cfg.train.validate_for("hifigan", mel)?;
         tch::manual_seed(seed as i64);
         let gen_vs = VarStore::new(device);
-        let gen = Generator::new(gen_vs.root(), &cfg, mel.num_mels as i64);
+        let gen = GanGenerator::HifiGan(Generator::new(gen_vs.root(), &cfg, mel.num_mels as i64));
+        Self::with_generator(gen_vs, gen, mel, train, val, device, seed)
+    }
+
+    /// A Vocos task.
+    pub fn new_vocos(cfg: vocos::Config, mel: &MelConfig, train: AudioClips, val: AudioClips, device: Device, seed: u64) -> Result<Self> {
+        cfg.validate_for(mel)?;
+        tch::manual_seed(seed as i64);
+        let gen_vs = VarStore::new(device);
+        let gen = GanGenerator::Vocos(VocosGenerator::new(gen_vs.root(), &cfg, mel.num_mels as i64));
+        Self::with_generator(gen_vs, gen, mel, train, val, device, seed)
+    }
+
+    fn with_generator(gen_vs: VarStore, gen: GanGenerator, mel: &MelConfig, train: AudioClips, val: AudioClips, device: Device, seed: u64) -> Result<Self> {
+        let cfg = gen.train_config().clone();
         let disc_vs = VarStore::new(device);
-        let mpd = MultiPeriodDiscriminator::new(disc_vs.root() / "mpd", cfg.discriminator_channel_divisor);
-        let msd = MultiScaleDiscriminator::new(disc_vs.root() / "msd", cfg.discriminator_channel_divisor);
+        let discs = Discriminators::new(&disc_vs, &cfg);
+        if discs.is_empty() {
+            return Err(Error::config(gen.model_name(), "name at least one discriminator (mpd, msd, mrd)"));
+        }
         let (opt_g, opt_d) = (adamw(&gen_vs, &cfg), adamw(&disc_vs, &cfg));
-        let schedule = LrSchedule::Exponential { gamma: cfg.lr_decay, every: cfg.steps_per_epoch };
         Ok(Self {
             input_mel: MelTch::new(mel, device)?,
             loss_mel: MelTch::new(&mel.loss_mel(), device)?,
-            cfg,
+            stft_loss: (cfg.lambda_stft > 0.0).then(|| MultiResolutionStftLoss::new(device)),
+            schedule: LrSchedule::Exponential { gamma: cfg.lr_decay, every: cfg.steps_per_epoch },
             device,
             gen_vs,
             disc_vs,
             gen,
-            mpd,
-            msd,
+            discs,
             opt_g,
             opt_d,
-            schedule,
             // HiFi-GAN's level recipe: every clip peak-normalised to 0.95.
             train: train.peak_normalised(),
             val: val.peak_normalised(),
@@ -99,53 +217,73 @@ impl GanTask {
         })
     }
 
-    pub fn generator(&self) -> &Generator {
+    pub fn generator(&self) -> &GanGenerator {
         &self.gen
     }
 
-    /// Both discriminators on `[real; fake]` stacked in the batch, split back.
-    fn discriminate(&self, real: &Tensor, fake: &Tensor) -> [(Vec<DiscOutput>, Vec<DiscOutput>); 2] {
-        let b = real.size()[0];
-        let both = Tensor::cat(&[real, fake], 0); // [2B, 1, T]
-        let split = |outs: Vec<DiscOutput>| outs.iter().map(|o| o.split(b)).unzip();
-        [split(self.mpd.forward(&both)), split(self.msd.forward(&both))]
+    fn cfg(&self) -> &GanTrainConfig {
+        self.gen.train_config()
     }
 }
 
 impl TrainTask for GanTask {
     fn train_step(&mut self, step: u64) -> Result<Losses> {
-        let lr = self.cfg.learning_rate * self.schedule.factor(step);
+        let cfg = self.cfg().clone();
+        let lr = cfg.learning_rate * self.schedule.factor(step);
         self.opt_g.set_lr(lr);
         self.opt_d.set_lr(lr);
-        let y = self.train.random_batch(&mut self.rng, self.cfg.batch_size, self.cfg.segment_size, self.device)?; // [B, T]
+        let adversarial = step > cfg.warmup_steps;
+        let y = self.train.random_batch(&mut self.rng, cfg.batch_size, cfg.segment_size, self.device)?; // [B, T]
         let mel = tch::no_grad(|| self.input_mel.forward(&y)); // [B, n_mels, F]
         let y_hat = self.gen.forward(&mel); // [B, 1, T]
         let y = y.unsqueeze(1); // [B, 1, T]
 
         // Discriminators.
-        let [(p_real, p_fake), (s_real, s_fake)] = self.discriminate(&y, &y_hat.detach());
-        let loss_d = discriminator_loss(&p_real, &p_fake) + discriminator_loss(&s_real, &s_fake);
-        self.opt_d.zero_grad();
-        loss_d.backward();
-        self.opt_d.step();
+        let mut losses = Losses::new();
+        let mut loss_d_value = 0.0;
+        if adversarial {
+            let outs = self.discs.discriminate(&y, &y_hat.detach());
+            let loss_d = outs.iter().map(|(r, f)| discriminator_loss(r, f)).fold(Tensor::from(0f32).to_device(self.device), |a, b| a + b);
+            self.opt_d.zero_grad();
+            loss_d.backward();
+            self.opt_d.step();
+            loss_d_value = loss_d.double_value(&[]);
+        }
 
         // Generator.
-        let [(p_real, p_fake), (s_real, s_fake)] = self.discriminate(&y, &y_hat);
-        let mel_err = mel_l1(&tch::no_grad(|| self.loss_mel.forward(&y.squeeze_dim(1))), &self.loss_mel.forward(&y_hat.squeeze_dim(1)));
-        let adv = generator_loss(&p_fake) + generator_loss(&s_fake);
-        let fm = feature_loss(&p_real, &p_fake) + feature_loss(&s_real, &s_fake);
-        let loss_g = &adv + &fm + &mel_err * LAMBDA_MEL;
+        let (y1, y_hat1) = (y.squeeze_dim(1), y_hat.squeeze_dim(1));
+        let mel_err = mel_l1(&tch::no_grad(|| self.loss_mel.forward(&y1)), &self.loss_mel.forward(&y_hat1));
+        let mut loss_g = &mel_err * LAMBDA_MEL;
+        let mut stft_value = 0.0;
+        if let Some(stft) = &self.stft_loss {
+            let l = stft.forward(&y1, &y_hat1);
+            stft_value = l.double_value(&[]);
+            loss_g = loss_g + l * cfg.lambda_stft;
+        }
+        let (mut adv_value, mut fm_value) = (0.0, 0.0);
+        if adversarial {
+            let outs = self.discs.discriminate(&y, &y_hat);
+            let zero = || Tensor::from(0f32).to_device(self.device);
+            let adv = outs.iter().map(|(_, f)| generator_loss(f)).fold(zero(), |a, b| a + b);
+            let fm = outs.iter().map(|(r, f)| feature_loss(r, f)).fold(zero(), |a, b| a + b);
+            adv_value = adv.double_value(&[]);
+            fm_value = fm.double_value(&[]);
+            loss_g = loss_g + adv + fm;
+        }
         self.opt_g.zero_grad();
         loss_g.backward();
         self.opt_g.step();
 
-        Ok(Losses::new()
-            .with("mel_l1", mel_err.double_value(&[]))
-            .with("gen_total", loss_g.double_value(&[]))
-            .with("gen_adv", adv.double_value(&[]))
-            .with("feature_matching", fm.double_value(&[]))
-            .with("disc", loss_d.double_value(&[]))
-            .with("lr", lr))
+        losses.push("mel_l1", mel_err.double_value(&[]));
+        losses.push("gen_total", loss_g.double_value(&[]));
+        losses.push("gen_adv", adv_value);
+        losses.push("feature_matching", fm_value);
+        losses.push("disc", loss_d_value);
+        if self.stft_loss.is_some() {
+            losses.push("stft", stft_value);
+        }
+        losses.push("lr", lr);
+        Ok(losses)
     }
 
     fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
@@ -153,7 +291,7 @@ impl TrainTask for GanTask {
         let hop = self.input_mel.config().hop_size;
         let y = self.val.first_clip(hop, (VALIDATION_SECONDS * sr as f64) as usize, self.device)?; // [1, T]
         let mel = self.input_mel.forward(&y);
-        let y_hat = FastGenerator::new(&self.gen).forward(&mel); // [1, T]
+        let y_hat = self.gen.render(&mel); // [1, T]
         let err = mel_l1(&self.loss_mel.forward(&y), &self.loss_mel.forward(&y_hat)).double_value(&[]);
         let samples: Vec<f32> = Vec::<f32>::try_from(y_hat.view([-1]).to_device(Device::Cpu)).map_err(Error::Torch)?;
         write_wav(dir.join("gan.wav"), &Audio::new(samples, sr), SampleFormat::Pcm16)?;
@@ -170,12 +308,6 @@ impl TrainTask for GanTask {
     }
 
     fn export_info(&self) -> ExportInfo {
-        ExportInfo {
-            role: "gan".into(),
-            model: MODEL_NAME.into(),
-            config: serde_json::to_value(&self.cfg).unwrap_or_default(),
-            store: "generator".into(),
-            symbols: None,
-        }
+        ExportInfo { role: "gan".into(), model: self.gen.model_name().into(), config: self.gen.config_json(), store: "generator".into(), symbols: None }
     }
 }
