@@ -13,7 +13,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libasound2-dev pkg-config
 
-.PHONY: setup sys-deps venv browser-deps build demo test bench fixtures clean voice
+.PHONY: setup sys-deps venv browser-deps build demo test bench fixtures clean voice eval-voice
 
 setup: sys-deps venv
 
@@ -45,12 +45,22 @@ build: setup
 	$(CARGO) build --release
 
 # The demo uses the dev build that `make test` shares (libraries at -O3): no second compile.
+# With the shipped voice it speaks DEMO_TEXT through the voice's default vocoder; without one
+# it falls back to copy synthesis of the teacher sample through Griffin-Lim.
+DEMO_TEXT ?= Hello! This is Ferry, a text to speech engine trained on two CPU cores.
 demo: setup
 	$(CARGO) build --bin ferry
 	@mkdir -p runs/demo
 	./target/debug/ferry voices
-	./target/debug/ferry resynth data/samples/teacher.wav -o runs/demo/resynth-griffin-lim.wav --vocoder griffin-lim --verbose
-	@echo "wrote runs/demo/resynth-griffin-lim.wav (no trained voice ships yet: this is copy synthesis of data/samples/teacher.wav)"
+	@if [ -f voices/joe/voice.json ]; then \
+	  ./target/debug/ferry synth "$(DEMO_TEXT)" --voice joe -o runs/demo/joe.wav --verbose && \
+	  echo "wrote runs/demo/joe.wav (voice joe, its default vocoder)." && \
+	  echo "Hear another family: ./target/debug/ferry synth \"Your text.\" -o out.wav --vocoder FAMILY (the families voice joe has are listed above; griffin-lim always works)," && \
+	  echo "or live: ./target/debug/ferry say \"Your text.\" --vocoder FAMILY"; \
+	else \
+	  ./target/debug/ferry resynth data/samples/teacher.wav -o runs/demo/resynth-griffin-lim.wav --vocoder griffin-lim --verbose && \
+	  echo "wrote runs/demo/resynth-griffin-lim.wav (no voice installed: copy synthesis of data/samples/teacher.wav)"; \
+	fi
 
 test: setup browser-deps
 	$(CARGO) test --no-fail-fast 2>&1
@@ -63,11 +73,18 @@ bench: build
 # Train the shipped voice on this machine: the teacher corpus (VOICE_HOURS of audio,
 # resumable), then every stage of voices/joe/recipe.json within MINUTES of wall time. Rerun to
 # continue; finished stages are skipped, improved models are exported into voices/joe.
+# PARALLEL stages train at once, one libtorch thread each (1.5x the work per CPU-hour here).
 MINUTES ?= 150
 VOICE_HOURS ?= 10
+PARALLEL ?= 2
 voice: build
 	$(MAKE) corpus HOURS=$(VOICE_HOURS)
-	./target/release/ferry recipe run voices/joe/recipe.json --minutes $(MINUTES)
+	./target/release/ferry recipe run voices/joe/recipe.json --minutes $(MINUTES) --parallel $(PARALLEL)
+
+# Evaluates voices/joe on the teacher's reading of 100 test sentences (text to speech and
+# copy synthesis, every family, whisper WER and DistillMOS); tables land in voices/joe/eval/.
+eval-voice: build eval-refs
+	scripts/eval_voice.sh joe data/corpus/joe-test
 
 # Regenerates the librosa reference fixtures of the mel parity test.
 fixtures: venv

@@ -62,3 +62,14 @@ data-fixtures: | $(TEACHER_STAMP)
 	head -12 data/fixtures/metadata.csv > data/fixtures/metadata_train.csv
 	tail -2 data/fixtures/metadata.csv > data/fixtures/metadata_val.csv
 	$(or $(VENV),.venv)/bin/python scripts/make_pitch_reference.py
+
+# The evaluation references: the teacher reads the first EVAL_N sentences of the test split
+# (never trained on) into data/corpus/joe-test, for `ferry eval` of the shipped voice.
+EVAL_N ?= 100
+EVAL_REFS := data/corpus/joe-test
+.PHONY: eval-refs
+eval-refs: | $(TEACHER_STAMP)
+	$(TEACHER_VENV)/bin/python scripts/teacher/prepare_ids.py --sentences data/sentences/test.txt \
+	  --out data/corpus/ids-test.jsonl --limit $(EVAL_N)
+	$(TEACHER_VENV)/bin/python scripts/teacher/read_corpus.py --ids data/corpus/ids-test.jsonl \
+	  --out $(EVAL_REFS) --hours 1 --jobs 1 --seed $(SEED)

@@ -32,6 +32,17 @@ impl FromStr for DeviceChoice {
     }
 }
 
+impl std::fmt::Display for DeviceChoice {
+    /// The `--device` spelling, so a choice can be passed on to another `ferry` process.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeviceChoice::Auto => f.write_str("auto"),
+            DeviceChoice::Cpu => f.write_str("cpu"),
+            DeviceChoice::Cuda(n) => write!(f, "cuda:{n}"),
+        }
+    }
+}
+
 impl DeviceChoice {
     /// Resolves to a `tch::Device`, failing clearly when a requested GPU is not there.
     pub fn resolve(self) -> Result<Device> {

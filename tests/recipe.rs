@@ -32,7 +32,7 @@ fn tiny_recipe(root: &Path) -> Recipe {
 }
 
 fn opts() -> RunOptions {
-    RunOptions { minutes: None, device: Device::Cpu, seed: 0, autocast: true, progress: false, only: Vec::new() }
+    RunOptions { minutes: None, device: Device::Cpu, seed: 0, autocast: true, progress: false, only: Vec::new(), export: true }
 }
 
 fn log_lines(dir: &Path) -> usize {
@@ -97,4 +97,37 @@ fn bad_recipes_are_refused_with_the_reason() {
     std::fs::write(&path, "{\"data\": 1}").unwrap();
     let err = Recipe::load(&path).unwrap_err().to_string();
     assert!(err.contains("recipe.json"), "{err}");
+}
+
+#[test]
+fn parallel_workers_train_two_stages_at_once_and_the_parent_exports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = tiny_recipe(tmp.path());
+    let path = tmp.path().join("recipe.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&r).unwrap()).unwrap();
+    let ferry = || {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"));
+        c.current_dir(env!("CARGO_MANIFEST_DIR")).env("OMP_WAIT_POLICY", "PASSIVE");
+        c
+    };
+    let o = ferry().args(["--device", "cpu", "recipe", "run"]).arg(&path).args(["--parallel", "2", "--minutes", "10"]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    // Both workers started before either finished: two stages at once.
+    let started: Vec<usize> = err.lines().enumerate().filter(|(_, l)| l.contains("started (pid")).map(|(i, _)| i).collect();
+    let first_done = err.lines().position(|l| l.contains("finished its call")).unwrap();
+    assert!(started.len() == 2 && started[1] < first_done, "{err}");
+    // Each worker trained with one libtorch thread (recorded in its checkpoint).
+    for stage in ["acoustic", "gan"] {
+        let meta = ferry::nn::safetensors::read_metadata(r.out.join(stage).join("checkpoint.safetensors")).unwrap();
+        let spent = ferry::train::budget::Spent::from_metadata(&meta);
+        assert_eq!(spent.segments.iter().map(|s| s.threads).collect::<Vec<_>>(), vec![1], "{stage}");
+    }
+    let voice = ferry::Voice::open(&r.voice).unwrap();
+    assert_eq!(voice.config.acoustic.as_ref().unwrap().training.steps, 4);
+    assert_eq!(voice.config.vocoders["gan"].training.steps, 4);
+    // `recipe status` reads the same state without training.
+    let o = ferry().args(["recipe", "status"]).arg(&path).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && out.contains("4/4") && out.matches("done").count() == 2, "{out}");
 }

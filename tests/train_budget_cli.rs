@@ -55,7 +55,7 @@ fn minutes_and_sigterm_stop_with_a_checkpoint_that_resumes_and_accumulates() {
     assert!(spent1.cpu_seconds > 0.0 && spent1.segments.len() == 1);
 
     // SIGTERM mid-run: the process checkpoints and exits cleanly; the run resumes from it.
-    let mut child = ferry().args(train_args(&cfg, &out)).args(["--steps", "100000", "--resume"]).stderr(Stdio::piped()).spawn().unwrap();
+    let child = ferry().args(train_args(&cfg, &out)).args(["--steps", "100000", "--resume"]).stderr(Stdio::piped()).spawn().unwrap();
     let log = out.join("train.jsonl");
     let lines = |p: &Path| std::fs::read_to_string(p).map(|t| t.lines().count()).unwrap_or(0);
     let before = lines(&log);

@@ -71,9 +71,10 @@ pub struct TrainArgs {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Checkpoint written by `ferry train`.
+    /// Checkpoint written by `ferry train`. Without one, only the voice's MODEL_CARD.md is
+    /// regenerated (e.g. after `ferry eval` wrote its eval/ tables).
     #[arg(long)]
-    pub checkpoint: PathBuf,
+    pub checkpoint: Option<PathBuf>,
     /// Voice directory to add the model to (created if absent), e.g. voices/joe.
     #[arg(long)]
     pub voice: PathBuf,
@@ -136,7 +137,13 @@ pub fn run(g: &GlobalArgs, a: TrainArgs) -> Result<()> {
 }
 
 pub fn run_export(_g: &GlobalArgs, a: ExportArgs) -> Result<()> {
-    let entry = crate::train::export::export(&a.checkpoint, &a.voice)?;
+    let Some(checkpoint) = &a.checkpoint else {
+        let voice = crate::Voice::open(&a.voice)?;
+        crate::train::model_card::write(&voice.config, &a.voice)?;
+        eprintln!("ferry: wrote {}", a.voice.join("MODEL_CARD.md").display());
+        return Ok(());
+    };
+    let entry = crate::train::export::export(checkpoint, &a.voice)?;
     eprintln!(
         "ferry: exported {} ({:.2} M parameters, {} steps) to {}",
         entry.model,

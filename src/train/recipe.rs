@@ -162,6 +162,9 @@ pub struct RunOptions {
     pub progress: bool,
     /// Only these stages (empty = all).
     pub only: Vec<String>,
+    /// Export what improved and write `status.json` at the end (off in the worker processes
+    /// of a parallel run: the parent exports once they are done).
+    pub export: bool,
 }
 
 /// The step and spending recorded in a checkpoint (zeros when there is none).
@@ -311,10 +314,27 @@ pub fn run(recipe: &Recipe, opts: &RunOptions) -> Result<Status> {
     if time_up && status.stopped.is_none() {
         status.stopped = Some("the --minutes budget is spent; rerun to continue".into());
     }
-    export_improved(recipe, &mut status)?;
-    let path = recipe.out.join("status.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&status)? + "\n").map_err(|e| Error::io(&path, e))?;
+    if opts.export {
+        finish(recipe, &mut status)?;
+    }
     Ok(status)
+}
+
+/// Exports what improved and writes `OUT/status.json`.
+pub fn finish(recipe: &Recipe, status: &mut Status) -> Result<()> {
+    export_improved(recipe, status)?;
+    let path = recipe.out.join("status.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&status)? + "\n").map_err(|e| Error::io(&path, e))
+}
+
+/// The stages a call would train, in order: selected and not done.
+pub fn pending(recipe: &Recipe, only: &[String]) -> Result<Vec<String>> {
+    Ok(status(recipe)?
+        .stages
+        .into_iter()
+        .filter(|s| !s.done && (only.is_empty() || only.contains(&s.name)))
+        .map(|s| s.name)
+        .collect())
 }
 
 /// Exports every stage whose latest validation beat the exported one by the margin (or that

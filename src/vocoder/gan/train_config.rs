@@ -104,14 +104,16 @@ impl Default for GanTrainConfig {
 }
 
 impl GanTrainConfig {
-    /// Vocos' recipe as Ferry runs it on a CPU: LR 5e-4 with β = (0.8, 0.9) as the paper,
-    /// the MRD and an MPD at a quarter of its channels, after 2 000 reconstruction-only steps.
+    /// Vocos' recipe as Ferry runs it on a CPU: LR 5e-4 with β = (0.8, 0.9) as the paper, the
+    /// MRD at a quarter of its channels after 2 000 reconstruction-only steps. The paper adds
+    /// the MPD; here even at 1/16 of its channels it cost 2.7x the MRD per step (bench/TRAINING.md),
+    /// so it is left to configs that name it.
     pub fn vocos() -> Self {
         Self {
             learning_rate: 5e-4,
             adam_b2: 0.9,
             discriminator_channel_divisor: 4,
-            discriminators: vec!["mrd".into(), "mpd".into()],
+            discriminators: vec!["mrd".into()],
             warmup_steps: 2000,
             lambda_stft: 1.0,
             ..Self::default()
