@@ -43,7 +43,7 @@ Examples:
 Vocoder families (--vocoder takes a family or a model name):
   ar (wavernn)  gan (hifigan)  vae (cvae)  flow (waveglow)  diffusion (diffwave)  griffin-lim
 
-Environment: FERRY_VOICES adds voice directories (colon-separated); OMP_WAIT_POLICY
+Environment: FERRY_VOICES sets the voice directories (colon-separated; default ./voices and the source tree's voices/); OMP_WAIT_POLICY
 is set to PASSIVE unless you set it yourself.";
 
 /// Ferry: text-to-speech with five families of neural vocoder.

@@ -130,7 +130,7 @@ impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "{:<12} {:<10} {:>15} {:>17} {:>10}  {}", "stage", "model", "step/target", "CPU-h/budget", "val", "note")?;
         for s in &self.stages {
-            let val = s.last_validation.iter().find(|(k, _)| !matches!(k.as_str(), "kind" | "step" | "time_s" | "cpu_s")).and_then(|(_, v)| v.as_f64());
+            let val = headline(&s.last_validation);
             writeln!(
                 f,
                 "{:<12} {:<10} {:>15} {:>17} {:>10}  {}{}",
@@ -186,9 +186,10 @@ fn last_validation(dir: &Path) -> serde_json::Map<String, serde_json::Value> {
         .unwrap_or_default()
 }
 
-/// The headline validation loss of a log line (its first loss entry).
+/// The headline validation loss of a log line: the entry its `headline` field names (the
+/// task's first loss).
 fn headline(val: &serde_json::Map<String, serde_json::Value>) -> Option<f64> {
-    val.iter().find(|(k, _)| !matches!(k.as_str(), "kind" | "step" | "time_s" | "cpu_s")).and_then(|(_, v)| v.as_f64())
+    val.get("headline").and_then(|h| h.as_str()).and_then(|name| val.get(name)).and_then(|v| v.as_f64())
 }
 
 /// The pack file a stage exports to (`<role>.safetensors`), when the pack has it.

@@ -257,6 +257,10 @@ fn write_log(log: &mut std::fs::File, path: &std::path::Path, kind: &str, step: 
     obj.insert("step".into(), step.into());
     obj.insert("time_s".into(), serde_json::json!((secs * 1000.0).round() / 1000.0));
     obj.insert("cpu_s".into(), serde_json::json!((cpu_s * 1000.0).round() / 1000.0));
+    // JSON objects lose their key order: name the headline loss (the first) explicitly.
+    if let Some((name, _)) = losses.0.first() {
+        obj.insert("headline".into(), name.as_str().into());
+    }
     for (n, v) in losses.iter() {
         obj.insert(n.to_string(), serde_json::json!(v));
     }

@@ -189,6 +189,17 @@ pub trait Vocoder: Send {
     }
 }
 
+/// Checks that a vocoder's input is a `[batch, n_mels, frames]` mel (`model` names the
+/// vocoder in the error). For zero frames it returns the empty `[batch, 0]` waveform the
+/// vocoder answers with.
+pub(crate) fn check_mel(mel: &Tensor, n_mels: i64, model: &str, device: Device) -> Result<Option<Tensor>> {
+    let size = mel.size();
+    if size.len() != 3 || size[1] != n_mels {
+        return Err(Error::arg(format!("{model} expects a [batch, {n_mels}, frames] mel, got {size:?}")));
+    }
+    Ok((size[2] == 0).then(|| Tensor::zeros([size[0], 0], (tch::Kind::Float, device))))
+}
+
 /// The text of the JSON config file `spec` names, for a `spec` that is none of a model's
 /// `presets` (`model`: "HiFi-GAN"); the error lists the presets.
 pub(crate) fn read_config_file(spec: &str, model: &str, presets: &[&str]) -> Result<(std::path::PathBuf, String)> {

@@ -161,7 +161,7 @@ impl Voice {
         Err(Error::voice(
             name_or_dir,
             if installed.is_empty() {
-                "not found, and no voices are installed (looked in $FERRY_VOICES and ./voices)".to_string()
+                "not found, and no voices are installed (looked in $FERRY_VOICES, or ./voices and the source tree's voices/)".to_string()
             } else {
                 format!("not found; installed voices: {} (see `ferry voices`)", installed.join(", "))
             },
@@ -226,13 +226,14 @@ impl Voice {
     }
 }
 
-/// Directories searched for voices: each entry of `$FERRY_VOICES` (colon-separated),
-/// then `./voices`, then the `voices/` of the source tree this binary was built from.
+/// Directories searched for voices: the entries of `$FERRY_VOICES` (colon-separated) when it
+/// is set, and then nothing else (so a test or a deployment sees only the voices it names);
+/// otherwise `./voices`, then the `voices/` of the source tree this binary was built from.
 pub fn voice_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("FERRY_VOICES")
-        .map(|v| std::env::split_paths(&v).collect())
-        .unwrap_or_default();
-    dirs.push(PathBuf::from("voices"));
+    if let Some(v) = std::env::var_os("FERRY_VOICES") {
+        return std::env::split_paths(&v).collect();
+    }
+    let mut dirs = vec![PathBuf::from("voices")];
     dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("voices"));
     dirs.dedup();
     dirs

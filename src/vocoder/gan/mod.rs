@@ -26,7 +26,7 @@ pub mod train_config;
 pub mod vocos;
 
 
-use tch::{nn::VarStore, Device, Kind, Tensor};
+use tch::{nn::VarStore, Device, Tensor};
 
 pub use config::Config;
 pub use fast::FastGenerator;
@@ -94,12 +94,8 @@ impl Vocoder for HifiGan {
         self.device
     }
     fn vocode(&self, mel: &Tensor, _opts: &VocodeOptions) -> Result<Tensor> {
-        let size = mel.size();
-        if size.len() != 3 || size[1] != self.n_mels {
-            return Err(Error::arg(format!("HiFi-GAN expects a [batch, {}, frames] mel, got {size:?}", self.n_mels)));
-        }
-        if size[2] == 0 {
-            return Ok(Tensor::zeros([size[0], 0], (Kind::Float, self.device)));
+        if let Some(empty) = super::check_mel(mel, self.n_mels, "HiFi-GAN", self.device)? {
+            return Ok(empty);
         }
         Ok(self.active().forward(&mel.to_device(self.device)))
     }

@@ -106,16 +106,13 @@ impl Vocoder for Cvae {
         self.device
     }
     fn vocode(&self, mel: &Tensor, opts: &VocodeOptions) -> Result<Tensor> {
-        let size = mel.size();
-        if size.len() != 3 || size[1] != self.n_mels {
-            return Err(Error::arg(format!("the VAE vocoder expects a [batch, {}, frames] mel, got {size:?}", self.n_mels)));
-        }
+        let empty = super::check_mel(mel, self.n_mels, "the VAE vocoder", self.device)?;
         let temperature = opts.temperature.unwrap_or(self.default_temperature);
         if !(temperature.is_finite() && temperature >= 0.0) {
             return Err(Error::arg(format!("--temperature must be a number >= 0 (0 = the prior mean), got {temperature}")));
         }
-        if size[2] == 0 {
-            return Ok(Tensor::zeros([size[0], 0], (Kind::Float, self.device)));
+        if let Some(empty) = empty {
+            return Ok(empty);
         }
         let mel = mel.to_device(self.device).to_kind(Kind::Float);
         let z = self.sample_z(&mel, temperature, opts.seed.unwrap_or(0));

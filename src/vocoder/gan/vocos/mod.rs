@@ -58,12 +58,8 @@ impl Vocoder for Vocos {
         self.device
     }
     fn vocode(&self, mel: &Tensor, _opts: &VocodeOptions) -> Result<Tensor> {
-        let size = mel.size();
-        if size.len() != 3 || size[1] != self.n_mels {
-            return Err(Error::arg(format!("Vocos expects a [batch, {}, frames] mel, got {size:?}", self.n_mels)));
-        }
-        if size[2] == 0 {
-            return Ok(Tensor::zeros([size[0], 0], (Kind::Float, self.device)));
+        if let Some(empty) = crate::vocoder::check_mel(mel, self.n_mels, "Vocos", self.device)? {
+            return Ok(empty);
         }
         let mel = mel.to_device(self.device).to_kind(Kind::Float);
         let y = tch::no_grad(|| match self.precision {
