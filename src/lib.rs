@@ -27,6 +27,7 @@ pub mod eval;
 pub mod listen;
 pub mod nn;
 pub mod python;
+pub mod serve;
 pub mod speak;
 pub mod synth;
 pub mod text;

@@ -15,6 +15,7 @@ mod mel;
 mod phonemize;
 mod resynth;
 mod say;
+mod serve;
 mod synth;
 mod recipe;
 mod train;
@@ -36,6 +37,7 @@ Examples:
   ferry mel in.wav -o mel.npy --png mel.png         log-mel as a NumPy array and an image
   ferry bench mel                                   time the mel of 60 s of audio vs librosa
   ferry phonemize \"Dr. Smith paid $5.\" --json    words, phonemes with source, token ids
+  ferry serve --voice joe                           OpenAI- and Piper-compatible speech over HTTP
   ferry eval --voice joe --resynth data/fixtures    WER, MOS, MCD, F0 of every vocoder
   ferry eval --voice joe --resynth data/fixtures    WER, MOS, MCD, F0 of every vocoder
   ferry phonemize \"Dr. Smith paid $5.\" --json    words, phonemes with source, token ids
@@ -104,6 +106,9 @@ pub enum Command {
     Say(say::SayArgs),
     /// Write the log-mel of a WAV as a NumPy array (and optionally a PNG image).
     Mel(mel::MelArgs),
+    /// Serve speech over HTTP: OpenAI's /v1/audio/speech and Piper's API.
+    #[command(after_help = serve::AFTER_HELP)]
+    Serve(serve::ServeArgs),
     /// List installed voices, their models and sizes.
     Voices(voices::VoicesArgs),
     /// Benchmarks (real-time factor, speed against reference implementations).
@@ -237,6 +242,7 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Synth(a) => synth::run(&cli.global, a),
         Command::Say(a) => say::run(&cli.global, a),
         Command::Mel(a) => mel::run(&cli.global, a),
+        Command::Serve(a) => serve::run(&cli.global, a),
         Command::Voices(a) => voices::run(&cli.global, a),
         Command::Bench(a) => bench::run(&cli.global, a),
         Command::Devices(a) => devices::run(&cli.global, a),
