@@ -57,7 +57,7 @@ fn minutes_and_sigterm_stop_with_a_checkpoint_that_resumes_and_accumulates() {
     // SIGTERM mid-run: the process checkpoints and exits cleanly; the run resumes from it.
     let child = ferry().args(train_args(&cfg, &out)).args(["--steps", "100000", "--resume"]).stderr(Stdio::piped()).spawn().unwrap();
     let log = out.join("train.jsonl");
-    let lines = |p: &Path| std::fs::read_to_string(p).map(|t| t.lines().count()).unwrap_or(0);
+    let lines = |p: &Path| std::fs::read_to_string(p).map(|t| t.lines().filter(|l| l.contains(r#""kind":"train""#)).count()).unwrap_or(0);
     let before = lines(&log);
     let t0 = Instant::now();
     while lines(&log) < before + 3 {

@@ -66,6 +66,21 @@ pub fn collate(items: &[&Utterance], device: Device) -> Result<Batch> {
     })
 }
 
+/// Most utterances validation runs on (one padded batch).
+pub const VALIDATION_UTTERANCES: usize = 32;
+
+/// Takes the last 1 % of `usable` (dataset order) out of it and returns up to
+/// [`VALIDATION_UTTERANCES`] of them, evenly spread; `None` under 100 utterances.
+fn split_validation(usable: &mut Vec<Utterance>) -> Option<Vec<Utterance>> {
+    let holdout = usable.len() / 100;
+    if holdout == 0 {
+        return None;
+    }
+    let held = usable.split_off(usable.len() - holdout);
+    let every = held.len().div_ceil(VALIDATION_UTTERANCES);
+    Some(held.into_iter().step_by(every).collect())
+}
+
 /// FastPitch being trained.
 pub struct AcousticTask {
     pub vs: nn::VarStore,
@@ -116,12 +131,21 @@ impl AcousticTask {
         let opt = AdamW::new(&vs, AdamWConfig { lr: cfg.train.learning_rate, beta1: 0.9, beta2: 0.98, eps: 1e-9, weight_decay: cfg.train.weight_decay });
         let schedule = if cfg.train.warmup_steps > 0 { LrSchedule::Noam { warmup: cfg.train.warmup_steps } } else { LrSchedule::Constant };
 
-        // Length-sorted batches (little padding); their order is shuffled per epoch.
+        // Validation: the last 1 % of the dataset's rows, as the vocoders hold out, never
+        // trained on (at most VALIDATION_UTTERANCES of them, spread over the held-out rows).
+        // A dataset under 100 rows holds nothing out and validates on its 4 shortest rows.
+        let held = split_validation(&mut usable);
         usable.sort_by_key(|u| u.mel.frames);
         let bs = batch_size.unwrap_or(cfg.train.batch_size).max(1);
+        // Length-sorted batches (little padding); their order is shuffled per epoch.
         let batches = usable.chunks(bs).map(|c| collate(&c.iter().collect::<Vec<_>>(), device)).collect::<Result<Vec<_>>>()?;
-        let val_items: Vec<&Utterance> = usable.iter().take(4).collect();
-        let val = collate(&val_items, device)?;
+        let val = match held {
+            Some(mut held) => {
+                held.sort_by_key(|u| u.mel.frames);
+                collate(&held.iter().collect::<Vec<_>>(), device)?
+            }
+            None => collate(&usable.iter().take(4).collect::<Vec<_>>(), device)?,
+        };
         let symbols = crate::text::tokenizer::Tokenizer::default_english().symbols();
         Ok(AcousticTask { vs, model, opt, cfg, schedule, batches, val, mel, seed, symbols })
     }
@@ -157,7 +181,7 @@ impl AcousticTask {
         let out = self.model.forward_train(batch, train)?;
         let l = fastpitch_loss(&out, &batch.mel, &batch.text_lens, &batch.mel_lens, &self.cfg.train, step);
         let v = |t: &Tensor| t.double_value(&[]);
-        let losses = Losses::new()
+        let mut losses = Losses::new()
             .with("loss", v(&l.total))
             .with("mel", v(&l.mel))
             .with("dur", v(&l.duration))
@@ -166,6 +190,14 @@ impl AcousticTask {
             .with("attn", v(&l.attn))
             .with("bin", v(&l.bin))
             .with("kl_weight", l.kl_weight);
+        if !train {
+            // What inference would get wrong: predicted frames per symbol against the aligner's.
+            let s = out.log_dur_pred.size()[1];
+            let mask = super::transformer::mask_from_lens(&batch.text_lens, s).squeeze_dim(2);
+            let pred = (out.log_dur_pred.exp() - 1.0).clamp(0.0, self.cfg.model.max_duration).round();
+            let err = ((pred - out.dur_tgt.to_kind(Kind::Float)).abs() * &mask).sum(Kind::Float) / mask.sum(Kind::Float).clamp_min(1.0);
+            losses.push("dur_frames_l1", v(&err));
+        }
         Ok((l.total, losses))
     }
 
@@ -197,6 +229,9 @@ impl AcousticTask {
         let text = self.val.text.narrow(0, 0, 1).narrow(1, 0, s);
         let controls = Controls::neutral(1, s, text.device());
         let out = self.model.infer(&text, &self.val.text_lens.narrow(0, 0, 1), &controls)?;
+        if out.mel.size()[2] > 0 {
+            audio::image::write_mel_png(dir.join("mel_inferred.png"), &Mel::from_tensor(&out.mel)?, 2)?;
+        }
         let gl = crate::vocoder::griffin_lim::GriffinLim::new(&self.mel, out.mel.device())?;
         let wav = gl.reconstruct(&gl.mel_to_magnitude(&out.mel), 32, 0.99, self.seed);
         let samples = Vec::<f32>::try_from(wav.flatten(0, -1).to_device(Device::Cpu).to_kind(Kind::Float))?;

@@ -56,7 +56,8 @@ pub struct TrainArgs {
     /// Start from released weights with a fresh optimiser instead of from scratch, e.g.
     /// `--init-from voices/joe/acoustic.safetensors` (the step count and CPU-hours carry on
     /// from the pack's voice.json); `STORE=PATH` fills another store, e.g.
-    /// `--init-from discriminator=voices/joe/train/gan-discriminator.safetensors`.
+    /// `--init-from discriminator=voices/joe/train/gan-discriminator.safetensors`. The
+    /// learning rate ramps up from 0 over the first 200 steps.
     #[arg(long)]
     pub init_from: Vec<crate::train::init::InitSource>,
     /// Disable the bfloat16 mixed precision (autocast) used on CUDA and on CPUs with native

@@ -28,6 +28,8 @@ pub struct AdamW {
     cfg: AdamWConfig,
     lr: f64,
     step: i64,
+    /// Updates over which the learning rate ramps up linearly from 0 (see [`Self::warm_up`]).
+    warmup: i64,
     params: Vec<(String, Tensor)>,
     exp_avg: Vec<Tensor>,
     exp_avg_sq: Vec<Tensor>,
@@ -40,7 +42,7 @@ impl AdamW {
         params.sort_by(|a, b| a.0.cmp(&b.0));
         let exp_avg = params.iter().map(|(_, p)| p.zeros_like().detach()).collect();
         let exp_avg_sq = params.iter().map(|(_, p)| p.zeros_like().detach()).collect();
-        Self { cfg, lr: cfg.lr, step: 0, params, exp_avg, exp_avg_sq }
+        Self { cfg, lr: cfg.lr, step: 0, warmup: 0, params, exp_avg, exp_avg_sq }
     }
 
     pub fn lr(&self) -> f64 {
@@ -55,6 +57,13 @@ impl AdamW {
     /// Base learning rate from the config (schedules multiply it).
     pub fn base_lr(&self) -> f64 {
         self.cfg.lr
+    }
+
+    /// Ramps the learning rate linearly from 0 over the next `steps` updates of a fresh
+    /// optimiser: its first Adam steps are as large as the learning rate in every weight,
+    /// which knocks trained weights (`--init-from`) off their minimum.
+    pub fn warm_up(&mut self, steps: i64) {
+        self.warmup = self.step + steps.max(0);
     }
 
     /// Number of updates applied so far.
@@ -91,7 +100,8 @@ impl AdamW {
     /// Applies one AdamW update to every parameter that has a gradient.
     pub fn step(&mut self) {
         self.step += 1;
-        let (b1, b2, eps, wd, lr) = (self.cfg.beta1, self.cfg.beta2, self.cfg.eps, self.cfg.weight_decay, self.lr);
+        let ramp = if self.step < self.warmup { self.step as f64 / self.warmup as f64 } else { 1.0 };
+        let (b1, b2, eps, wd, lr) = (self.cfg.beta1, self.cfg.beta2, self.cfg.eps, self.cfg.weight_decay, self.lr * ramp);
         let bc1 = 1.0 - b1.powi(self.step as i32);
         let bc2 = 1.0 - b2.powi(self.step as i32);
         tch::no_grad(|| {
@@ -141,6 +151,7 @@ impl AdamW {
         }
         out.push(("step".into(), Tensor::from_slice(&[self.step])));
         out.push(("lr".into(), Tensor::from_slice(&[self.lr])));
+        out.push(("warmup".into(), Tensor::from_slice(&[self.warmup])));
         out
     }
 
@@ -161,6 +172,8 @@ impl AdamW {
         })?;
         self.step = get("step")?.int64_value(&[0]);
         self.lr = get("lr")?.double_value(&[0]);
+        // Checkpoints written before the warm-up existed have none.
+        self.warmup = state.get("warmup").map_or(0, |t| t.int64_value(&[0]));
         Ok(())
     }
 }
@@ -194,5 +207,28 @@ mod tests {
         assert!((n - 5.0).abs() < 1e-6);
         let g = Vec::<f32>::try_from(w.grad()).unwrap();
         assert!((g[0] - 0.6).abs() < 1e-5 && (g[1] - 0.8).abs() < 1e-5, "{g:?}");
+    }
+
+    #[test]
+    fn warm_up_ramps_the_first_updates() {
+        let vs = VarStore::new(Device::Cpu);
+        let w = vs.root().var("w", &[1], nn::Init::Const(0.0));
+        let mut opt = AdamW::new(&vs, AdamWConfig { lr: 0.1, ..Default::default() });
+        opt.warm_up(4);
+        let mut moved = Vec::new();
+        for _ in 0..5 {
+            let before = w.double_value(&[0]);
+            opt.zero_grad();
+            w.sum(Kind::Float).backward(); // gradient 1: Adam moves by lr × ramp
+            opt.step();
+            moved.push(before - w.double_value(&[0]));
+        }
+        for (k, expect) in [0.025, 0.05, 0.075, 0.1, 0.1].iter().enumerate() {
+            assert!((moved[k] - expect).abs() < 1e-6, "update {k}: {moved:?}");
+        }
+        let state: std::collections::BTreeMap<String, Tensor> = opt.state().into_iter().collect();
+        let mut again = AdamW::new(&vs, AdamWConfig::default());
+        again.load_state(&state).unwrap();
+        assert_eq!(again.warmup, 4);
     }
 }

@@ -13,6 +13,10 @@ use super::{Losses, TrainTask};
 use crate::error::{Error, Result};
 use crate::nn::safetensors::Metadata;
 
+/// Updates over which a fresh optimiser on released weights (`--init-from`) ramps its
+/// learning rate up from 0.
+pub const INIT_WARMUP_STEPS: i64 = 200;
+
 /// How to run a training job.
 #[derive(Debug, Clone)]
 pub struct TrainerConfig {
@@ -133,7 +137,11 @@ impl Trainer {
                 cfg.out_dir.display()
             )));
         } else if !cfg.init_from.is_empty() {
-            (start, before) = super::init::init_from(&mut task.checkpoint_parts(), &export.store, &cfg.init_from)?;
+            let mut parts = task.checkpoint_parts();
+            (start, before) = super::init::init_from(&mut parts, &export.store, &cfg.init_from)?;
+            for (_, opt) in parts.optimizers.iter_mut() {
+                opt.warm_up(INIT_WARMUP_STEPS);
+            }
         }
         // A resumed run draws a different, still deterministic, random stream.
         crate::device::seed_everything(cfg.seed.wrapping_add(start));

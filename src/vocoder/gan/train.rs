@@ -27,8 +27,12 @@ use crate::error::{Error, Result};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, LrSchedule, TrainSetup, TrainTask};
 use crate::vocoder::clips::AudioClips;
 
-/// Validation renders at most this many seconds of the held-out clip.
+/// Validation renders at most this many seconds of each held-out clip...
 const VALIDATION_SECONDS: f64 = 6.0;
+/// ...of the first this many held-out clips, and reports their mean mel L1 and MCD.
+const VALIDATION_CLIPS: usize = 8;
+/// Cepstral order of the validation MCD (c1..c24, as `ferry eval`).
+const MCD_ORDER: usize = 24;
 
 /// The generator being trained.
 pub enum GanGenerator {
@@ -289,15 +293,33 @@ impl TrainTask for GanTask {
     fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
         let sr = self.input_mel.config().sampling_rate;
         let hop = self.input_mel.config().hop_size;
-        let y = self.val.first_clip(hop, (VALIDATION_SECONDS * sr as f64) as usize, self.device)?; // [1, T]
-        let mel = self.input_mel.forward(&y);
-        let y_hat = self.gen.render(&mel); // [1, T]
-        let err = mel_l1(&self.loss_mel.forward(&y), &self.loss_mel.forward(&y_hat)).double_value(&[]);
-        let samples: Vec<f32> = Vec::<f32>::try_from(y_hat.view([-1]).to_device(Device::Cpu)).map_err(Error::Torch)?;
-        write_wav(dir.join("gan.wav"), &Audio::new(samples, sr), SampleFormat::Pcm16)?;
-        let mel_hat = Mel::from_tensor(&self.input_mel.forward(&y_hat).to_device(Device::Cpu))?;
-        crate::audio::image::write_mel_png(dir.join("gan_mel.png"), &mel_hat, 2)?;
-        Ok(Losses::new().with("val_mel_l1", err))
+        let max = (VALIDATION_SECONDS * sr as f64) as usize;
+        let (mut l1, mut mcd, mut n) = (0.0, 0.0, 0usize);
+        for i in 0..self.val.len().min(VALIDATION_CLIPS) {
+            let mut clip = self.val.clip(i)?;
+            let len = clip.len().min(max) / hop * hop;
+            if len == 0 {
+                continue;
+            }
+            clip.truncate(len);
+            let y = Tensor::from_slice(&clip).unsqueeze(0).to_device(self.device); // [1, T]
+            let mel = self.input_mel.forward(&y);
+            let y_hat = self.gen.render(&mel); // [1, T]
+            l1 += mel_l1(&self.loss_mel.forward(&y), &self.loss_mel.forward(&y_hat)).double_value(&[]);
+            let mel_hat = Mel::from_tensor(&self.input_mel.forward(&y_hat).to_device(Device::Cpu))?;
+            let mel_ref = Mel::from_tensor(&mel.to_device(Device::Cpu))?;
+            mcd += crate::eval::mcd::mcd_mel(&mel_ref, &mel_hat, MCD_ORDER).map_or(0.0, |m| m.db);
+            if n == 0 {
+                let samples: Vec<f32> = Vec::<f32>::try_from(y_hat.view([-1]).to_device(Device::Cpu)).map_err(Error::Torch)?;
+                write_wav(dir.join("gan.wav"), &Audio::new(samples, sr), SampleFormat::Pcm16)?;
+                crate::audio::image::write_mel_png(dir.join("gan_mel.png"), &mel_hat, 2)?;
+            }
+            n += 1;
+        }
+        if n == 0 {
+            return Err(Error::arg(format!("every validation clip is shorter than one hop ({hop} samples)")));
+        }
+        Ok(Losses::new().with("val_mel_l1", l1 / n as f64).with("val_mcd_db", mcd / n as f64))
     }
 
     fn checkpoint_parts(&mut self) -> CheckpointParts<'_> {
