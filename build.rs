@@ -5,7 +5,8 @@
 //!   references it by symbol and the linker would otherwise drop it (and CUDA with it);
 //! - `src/train/autocast.cpp`, the bfloat16 autocast shim (see `src/train/autocast.rs`),
 //!   and `src/bench/profiler.cpp`, the Kineto profiler behind `--profile` (see
-//!   `src/bench/profiler.rs`), compiled against the same libtorch headers;
+//!   `src/bench/profiler.rs`), and `src/train/flops.cpp`, the FLOP counter of a training step
+//!   (see `src/train/flops.rs`), compiled against the same libtorch headers;
 //! - `src/nn/cuda_graph.cpp`, the CUDA graph shim (see `src/nn/cuda_graph.rs`), with graphs
 //!   compiled in when libtorch has CUDA and the CUDA runtime headers are found (the wheel's
 //!   `nvidia/*/include`, or `$CUDA_HOME/include`); without them it builds a version that
@@ -19,6 +20,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/train/autocast.cpp");
     println!("cargo:rerun-if-changed=src/nn/cuda_graph.cpp");
     println!("cargo:rerun-if-changed=src/bench/profiler.cpp");
+    println!("cargo:rerun-if-changed=src/train/flops.cpp");
     println!("cargo:rerun-if-changed=src/shim_error.h");
     println!("cargo:rerun-if-env-changed=CUDA_HOME");
     let Some(torch) = std::env::var_os("LIBTORCH").map(PathBuf::from) else {
@@ -26,6 +28,9 @@ fn main() {
     };
     shim(&torch, "src/train/autocast.cpp").compile("ferry_autocast");
     shim(&torch, "src/bench/profiler.cpp").compile("ferry_profiler");
+    // NDEBUG as libtorch itself was built: RecordFunction's debug-only asserts read state
+    // that only a debug libtorch keeps.
+    shim(&torch, "src/train/flops.cpp").define("NDEBUG", None).compile("ferry_flops");
     let lib = torch.join("lib");
     let lib = lib.canonicalize().unwrap_or(lib);
     let cuda = lib.join("libtorch_cuda.so").exists() && lib.join("libc10_cuda.so").exists();

@@ -49,6 +49,12 @@ fn minutes_and_sigterm_stop_with_a_checkpoint_that_resumes_and_accumulates() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     assert!(err.contains("because the --minutes budget ran out; continue with --resume"), "{err}");
+    // The first step is counted and printed; its cost opens the log.
+    assert!(err.contains("GFLOP per training step (step 1:"), "{err}");
+    let first = std::fs::read_to_string(out.join("train.jsonl")).unwrap();
+    let cost: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    assert_eq!(cost["kind"], "cost", "{first}");
+    assert!(cost["gflop"].as_f64().unwrap() > 0.0, "{cost}");
     let ckpt = out.join("checkpoint.safetensors");
     let (step1, spent1) = spent(&ckpt);
     assert!(step1 >= 1 && step1 < 100_000 && spent1.steps == step1, "step {step1}, {spent1:?}");

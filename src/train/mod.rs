@@ -10,6 +10,7 @@ pub mod autocast;
 pub mod budget;
 pub mod checkpoint;
 pub mod export;
+pub mod flops;
 pub mod init;
 pub mod model_card;
 pub mod optim;

@@ -187,7 +187,21 @@ impl Trainer {
         for step in start + 1..=cfg.max_steps {
             // tch panics when libtorch raises (a CUDA out-of-memory, a kernel that refuses its
             // input): the run stops with an error that says where to resume from.
-            let step_result = std::panic::catch_unwind(AssertUnwindSafe(|| super::autocast::bf16(cfg.autocast, cfg.device, || task.train_step(step))));
+            let mut run = || std::panic::catch_unwind(AssertUnwindSafe(|| super::autocast::bf16(cfg.autocast, cfg.device, || task.train_step(step))));
+            // The first step of every run is counted (matrix products and convolutions, forward
+            // and backward): the cost of one step, whatever the machine. A count libtorch refuses
+            // leaves the step uncounted; it trains all the same.
+            let counted = if step == start + 1 { super::flops::count(&mut run).ok() } else { None };
+            let step_result = match counted {
+                Some((result, flops)) => {
+                    let gflop = flops as f64 / 1e9;
+                    bar.suspend(|| eprintln!("{}: {gflop:.1} GFLOP per training step (step {step}: matrix products and convolutions, forward and backward)", export.model));
+                    let cost = Losses(vec![("gflop".into(), (gflop * 1000.0).round() / 1000.0)]);
+                    write_log(&mut log, &log_path, "cost", step, t0.elapsed().as_secs_f64(), before.cpu_seconds + clock.cpu_seconds(), &cost)?;
+                    result
+                }
+                None => run(),
+            };
             let losses = match step_result {
                 Ok(losses) => losses?,
                 Err(payload) => {
