@@ -26,6 +26,7 @@ pub mod error;
 pub mod eval;
 pub mod listen;
 pub mod nn;
+pub mod plot;
 pub mod python;
 pub mod serve;
 pub mod speak;

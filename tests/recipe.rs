@@ -35,6 +35,18 @@ fn opts() -> RunOptions {
     RunOptions { minutes: None, device: Device::Cpu, seed: 0, autocast: true, progress: false, only: Vec::new(), export: true }
 }
 
+/// Steps of the validations the pack's history holds for a stage.
+fn history(r: &Recipe, stage: &str) -> Vec<u64> {
+    let points = ferry::train::curves::read_log(&ferry::train::curves::history_path(&r.voice, stage)).unwrap();
+    points.iter().map(|p| p.step).collect()
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let info = decoder.read_info().unwrap();
+    (info.info().width, info.info().height)
+}
+
 fn log_lines(dir: &Path) -> usize {
     std::fs::read_to_string(dir.join("train.jsonl")).unwrap().lines().count()
 }
@@ -56,6 +68,12 @@ fn stages_resume_skip_and_continue_from_the_pack() {
     assert!(r.voice.join("train/gan-discriminator.safetensors").is_file());
     let status: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(r.out.join("status.json")).unwrap()).unwrap();
     assert_eq!(status["stages"].as_array().unwrap().len(), 2);
+    // The pack keeps what was exported and every validation (steps 2 and 4), and shows the
+    // learning curves: one panel per stage and one of the vocoders' mel L1.
+    assert!(r.voice.join("train/exported.json").is_file());
+    assert_eq!(history(&r, "acoustic"), vec![2, 4]);
+    assert_eq!(png_size(&r.voice.join("eval/learning_curves.png")), (3 * 480, 300));
+    assert!(std::fs::read_to_string(r.voice.join("MODEL_CARD.md")).unwrap().contains("eval/learning_curves.png"));
 
     // Second call with a later target for the gan: the acoustic stage is not touched.
     let acoustic_lines = log_lines(&r.out.join("acoustic"));
@@ -77,6 +95,8 @@ fn stages_resume_skip_and_continue_from_the_pack() {
     let packed = ferry::Voice::open(&r.voice).unwrap().config.vocoders["gan"].training.clone();
     assert!(s.stages[1].note.starts_with("trained 4 → 8") || s.stages[1].note.starts_with("trained 6 → 8"), "{s}");
     assert!(s.stages[1].cpu_hours >= packed.cpu_seconds.min(cpu_after_two_calls * 3600.0) / 3600.0 * 0.99, "{s}");
+    // The curves go on across machines: the earlier validations came from the pack.
+    assert_eq!(history(&r, "gan"), vec![2, 4, 6, 8]);
 
     // A spent CPU budget ends a stage even before its target.
     r.stages[0].cpu_hours = 1e-9;

@@ -16,6 +16,7 @@ pub const AFTER_HELP: &str = "Examples:
   ferry recipe run voices/joe/recipe.json --only acoustic only that stage
   ferry recipe run voices/joe/recipe.json --parallel 2    two stages at once, one thread each
   ferry recipe status voices/joe/recipe.json              where every stage stands
+  ferry recipe report voices/joe/recipe.json -o curves.png learning curves: validation against CPU-hours
 
 Rerunning continues where the last run stopped: finished stages are skipped, the stage in
 progress resumes from its checkpoint in the recipe's `out` folder, and on a machine without
@@ -37,6 +38,9 @@ pub enum RecipeCommand {
     Run(RunArgs),
     /// Print where each stage stands (from its checkpoint and log; trains nothing).
     Status(StatusArgs),
+    /// Draw the learning curves: every stage's validation against its CPU-hours, and the
+    /// vocoder families' mel L1 side by side (from the pack's history and the run's logs).
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +69,14 @@ pub struct StatusArgs {
     pub recipe: PathBuf,
 }
 
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    pub recipe: PathBuf,
+    /// The PNG to write (default: the pack's eval/learning_curves.png, which the model card shows).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
 pub fn run(g: &GlobalArgs, a: RecipeArgs) -> Result<()> {
     match a.command {
         RecipeCommand::Run(r) => {
@@ -86,6 +98,13 @@ pub fn run(g: &GlobalArgs, a: RecipeArgs) -> Result<()> {
             let recipe = Recipe::load(&s.recipe)?;
             let status: Status = recipe::status(&recipe)?;
             print!("{status}");
+            Ok(())
+        }
+        RecipeCommand::Report(r) => {
+            let recipe = Recipe::load(&r.recipe)?;
+            let png = r.output.unwrap_or_else(|| recipe::learning_curves_path(&recipe));
+            let n = crate::train::curves::draw(&recipe, &png)?;
+            eprintln!("ferry: wrote {} ({n} validations of {} stages)", png.display(), recipe.stages.len());
             Ok(())
         }
     }

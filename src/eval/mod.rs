@@ -11,7 +11,6 @@ pub mod judges;
 pub mod mcd;
 pub mod mel_l1;
 pub mod normalize;
-pub mod plot;
 pub mod report;
 pub mod run;
 pub mod wer;

@@ -208,12 +208,12 @@ impl Report {
         let md = dir.join("eval.md");
         std::fs::write(&md, self.to_markdown()).map_err(|e| Error::io(&md, e))?;
         let png = dir.join("eval.png");
-        super::plot::write_bar_charts(&png, &self.chart_panels())?;
+        crate::plot::bars::write_bar_charts(&png, &self.chart_panels())?;
         Ok(vec![json, md, png])
     }
 
     /// One panel per metric with a value for some system: (title, [(system, value)]).
-    fn chart_panels(&self) -> Vec<super::plot::Panel> {
+    fn chart_panels(&self) -> Vec<crate::plot::bars::Panel> {
         type Get = fn(&SystemScores) -> Option<f64>;
         let metrics: [(&str, Get); 5] = [
             ("WER %", |r| r.wer.map(|v| v * 100.0)),
@@ -224,7 +224,7 @@ impl Report {
         ];
         metrics
             .iter()
-            .map(|(title, get)| super::plot::Panel {
+            .map(|(title, get)| crate::plot::bars::Panel {
                 title: title.to_string(),
                 bars: self.systems.iter().map(|r| (r.system.clone(), get(r))).collect(),
             })

@@ -1,10 +1,10 @@
 //! Result plots: the mean and 95 % confidence interval of each condition as a dot with
 //! whiskers, one row per condition, written both as SVG (vector, for papers) and PNG
-//! (rasterised here with a built-in 5×7 pixel font, so no font files are needed).
+//! (rasterised with [`crate::plot::Canvas`] and its bitmap font, so no font files are needed).
 
 use std::path::Path;
 
-use crate::audio::image::write_rgb_png;
+use crate::plot::Canvas;
 use crate::error::{Error, Result};
 
 /// One row of a plot.
@@ -44,7 +44,7 @@ enum Anchor {
 const INK: [u8; 3] = [30, 30, 36];
 const GRID: [u8; 3] = [220, 220, 226];
 const ACCENT: [u8; 3] = [53, 89, 199];
-const GLYPH_W: f64 = 6.0; // 5 pixels + 1 space, times the scale
+const GLYPH_W: f64 = crate::plot::canvas::GLYPH as f64; // one glyph cell, times the scale
 const ROW_H: f64 = 36.0;
 
 impl Plot {
@@ -99,10 +99,10 @@ impl Plot {
                         Anchor::Middle => "middle",
                         Anchor::End => "end",
                     };
-                    let size = 7.0 * scale as f64 * 1.3;
+                    let size = GLYPH_W * scale as f64 * 1.3;
                     out += &format!(
                         "<text x=\"{x:.1}\" y=\"{:.1}\" font-family=\"DejaVu Sans Mono, monospace\" font-size=\"{size:.0}\" text-anchor=\"{a}\" fill=\"{}\">{}</text>\n",
-                        y + 7.0 * scale as f64,
+                        y + GLYPH_W * scale as f64,
                         hex(rgb),
                         xml_escape(&text)
                     )
@@ -113,59 +113,28 @@ impl Plot {
         std::fs::write(path, out).map_err(|e| Error::io(path, e))
     }
 
-    /// Writes the plot as PNG.
+    /// Writes the plot as PNG ([`crate::plot::Canvas`]: the 8×8 bitmap font, no font files).
     pub fn write_png(&self, path: &Path) -> Result<()> {
         let (w, h, shapes) = self.layout();
-        let (w, h) = (w.ceil() as usize, h.ceil() as usize);
-        let mut px = vec![255u8; w * h * 3];
-        let mut put = |x: i64, y: i64, c: [u8; 3]| {
-            if x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h {
-                px[(y as usize * w + x as usize) * 3..][..3].copy_from_slice(&c);
-            }
-        };
+        let mut c = Canvas::new(w.ceil() as usize, h.ceil() as usize);
         for sh in shapes {
             match sh {
                 Shape::Rect { x, y, w: rw, h: rh, rgb } => {
-                    for yy in y.round() as i64..(y + rh).round().max(y.round() + 1.0) as i64 {
-                        for xx in x.round() as i64..(x + rw).round().max(x.round() + 1.0) as i64 {
-                            put(xx, yy, rgb);
-                        }
-                    }
+                    let (x0, y0) = (x.round() as i64, y.round() as i64);
+                    c.fill_rect(x0, y0, ((x + rw).round() as i64 - x0).max(1), ((y + rh).round() as i64 - y0).max(1), rgb);
                 }
-                Shape::Dot { x, y, r, rgb } => {
-                    for yy in (y - r).floor() as i64..=(y + r).ceil() as i64 {
-                        for xx in (x - r).floor() as i64..=(x + r).ceil() as i64 {
-                            if (xx as f64 - x).powi(2) + (yy as f64 - y).powi(2) <= r * r {
-                                put(xx, yy, rgb);
-                            }
-                        }
-                    }
-                }
+                Shape::Dot { x, y, r, rgb } => c.disc(x, y, r, rgb),
                 Shape::Text { x, y, text, scale, anchor, rgb } => {
-                    let width = text.chars().count() as f64 * GLYPH_W * scale as f64;
+                    let width = Canvas::text_width(&text, scale) as f64;
                     let x0 = match anchor {
                         Anchor::Middle => x - width / 2.0,
                         Anchor::End => x - width,
                     };
-                    for (i, ch) in text.chars().enumerate() {
-                        let rows = glyph(ch);
-                        for (gy, bits) in rows.iter().enumerate() {
-                            for gx in 0..5 {
-                                if bits & (0x10 >> gx) != 0 {
-                                    for sy in 0..scale {
-                                        for sx in 0..scale {
-                                            let px_x = x0 as i64 + ((i as f64 * GLYPH_W) as usize * scale + gx * scale + sx) as i64;
-                                            put(px_x, y as i64 + (gy * scale + sy) as i64, rgb);
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
+                    c.text(x0.round() as i64, y.round() as i64, &text, rgb, scale);
                 }
             }
         }
-        write_rgb_png(path, w, h, &px)
+        c.save_png(path)
     }
 }
 
@@ -174,62 +143,6 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// 5×7 bitmap of a character (lower case drawn as upper case; unknown characters as a box).
-fn glyph(c: char) -> [u8; 7] {
-    const FONT: &[(char, [u8; 7])] = &[
-        ('A', [0x0E, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11]),
-        ('B', [0x1E, 0x11, 0x11, 0x1E, 0x11, 0x11, 0x1E]),
-        ('C', [0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E]),
-        ('D', [0x1C, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1C]),
-        ('E', [0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x1F]),
-        ('F', [0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x10]),
-        ('G', [0x0E, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0F]),
-        ('H', [0x11, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11]),
-        ('I', [0x0E, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E]),
-        ('J', [0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0C]),
-        ('K', [0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11]),
-        ('L', [0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1F]),
-        ('M', [0x11, 0x1B, 0x15, 0x15, 0x11, 0x11, 0x11]),
-        ('N', [0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11]),
-        ('O', [0x0E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E]),
-        ('P', [0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10, 0x10]),
-        ('Q', [0x0E, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0D]),
-        ('R', [0x1E, 0x11, 0x11, 0x1E, 0x14, 0x12, 0x11]),
-        ('S', [0x0F, 0x10, 0x10, 0x0E, 0x01, 0x01, 0x1E]),
-        ('T', [0x1F, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04]),
-        ('U', [0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E]),
-        ('V', [0x11, 0x11, 0x11, 0x11, 0x11, 0x0A, 0x04]),
-        ('W', [0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0A]),
-        ('X', [0x11, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0x11]),
-        ('Y', [0x11, 0x11, 0x11, 0x0A, 0x04, 0x04, 0x04]),
-        ('Z', [0x1F, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1F]),
-        ('0', [0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E]),
-        ('1', [0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E]),
-        ('2', [0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F]),
-        ('3', [0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E]),
-        ('4', [0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02]),
-        ('5', [0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E]),
-        ('6', [0x06, 0x08, 0x10, 0x1E, 0x11, 0x11, 0x0E]),
-        ('7', [0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08]),
-        ('8', [0x0E, 0x11, 0x11, 0x0E, 0x11, 0x11, 0x0E]),
-        ('9', [0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C]),
-        (' ', [0, 0, 0, 0, 0, 0, 0]),
-        ('-', [0, 0, 0, 0x1F, 0, 0, 0]),
-        ('_', [0, 0, 0, 0, 0, 0, 0x1F]),
-        ('.', [0, 0, 0, 0, 0, 0x0C, 0x0C]),
-        (',', [0, 0, 0, 0, 0x0C, 0x04, 0x08]),
-        (':', [0, 0x0C, 0x0C, 0, 0x0C, 0x0C, 0]),
-        ('(', [0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02]),
-        (')', [0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08]),
-        ('/', [0, 0x01, 0x02, 0x04, 0x08, 0x10, 0]),
-        ('%', [0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03]),
-        ('+', [0, 0x04, 0x04, 0x1F, 0x04, 0x04, 0]),
-        ('=', [0, 0, 0x1F, 0, 0x1F, 0, 0]),
-        ('×', [0, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0]),
-    ];
-    let c = c.to_ascii_uppercase();
-    FONT.iter().find(|(k, _)| *k == c).map(|(_, g)| *g).unwrap_or([0x1F, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1F])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@
 pub mod autocast;
 pub mod budget;
 pub mod checkpoint;
+pub mod curves;
 pub mod export;
 pub mod flops;
 pub mod init;

@@ -9,9 +9,11 @@
 //! in the pack (`--init-from`, fresh optimiser). A wall-clock budget (`--minutes`) bounds the
 //! whole call; when it is spent the stage in progress checkpoints and the run stops.
 //!
-//! At the end every stage whose latest validation improved on what the pack holds by the
-//! recipe's margin (2 % by default) is exported into the pack, and a one-screen status is
-//! printed and written to `OUT/status.json`.
+//! At the end each stage's validation lines are merged into the pack's history
+//! (`<voice>/train/history/`) and the learning curves redrawn ([`super::curves`]); every stage
+//! whose latest validation improved on what the pack holds by the recipe's margin (2 % by
+//! default) is exported into the pack, and a one-screen status is printed and written to
+//! `OUT/status.json`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -199,9 +201,16 @@ fn released_weights(voice: &Path, model: &str) -> Option<PathBuf> {
     p.is_file().then_some(p)
 }
 
-/// What was last exported from each stage: `OUT/exported.json` {stage: {step, val}}.
+/// What was last exported from each stage, {stage: {step, val}}: kept in the pack
+/// (`<voice>/train/exported.json`, committed with the weights) so that a new machine exports
+/// only what beats the committed weights.
 fn exported_path(recipe: &Recipe) -> PathBuf {
-    recipe.out.join("exported.json")
+    recipe.voice.join("train").join("exported.json")
+}
+
+/// Where `ferry recipe run` draws the learning curves (the model card shows them).
+pub fn learning_curves_path(recipe: &Recipe) -> PathBuf {
+    recipe.voice.join("eval").join("learning_curves.png")
 }
 
 /// Where a stage stands, from its checkpoint's metadata and its log (trains nothing).
@@ -321,8 +330,11 @@ pub fn run(recipe: &Recipe, opts: &RunOptions) -> Result<Status> {
     Ok(status)
 }
 
-/// Exports what improved and writes `OUT/status.json`.
+/// Keeps the validation history in the pack and redraws its learning curves
+/// (`<voice>/eval/learning_curves.png`), exports what improved and writes `OUT/status.json`.
 pub fn finish(recipe: &Recipe, status: &mut Status) -> Result<()> {
+    super::curves::update_history(recipe)?;
+    super::curves::draw(recipe, &learning_curves_path(recipe))?;
     export_improved(recipe, status)?;
     let path = recipe.out.join("status.json");
     std::fs::write(&path, serde_json::to_string_pretty(&status)? + "\n").map_err(|e| Error::io(&path, e))
@@ -342,8 +354,11 @@ pub fn pending(recipe: &Recipe, only: &[String]) -> Result<Vec<String>> {
 /// was never exported), and records what was exported.
 fn export_improved(recipe: &Recipe, status: &mut Status) -> Result<()> {
     let path = exported_path(recipe);
-    let mut exported: serde_json::Map<String, serde_json::Value> =
-        std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    // Runs before the record moved into the pack kept it in `OUT/exported.json`.
+    let mut exported: serde_json::Map<String, serde_json::Value> = [path.clone(), recipe.out.join("exported.json")]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok().and_then(|t| serde_json::from_str(&t).ok()))
+        .unwrap_or_default();
     for st in &mut status.stages {
         let dir = recipe.out.join(&st.name);
         let ckpt = dir.join("checkpoint.safetensors");
@@ -360,6 +375,9 @@ fn export_improved(recipe: &Recipe, status: &mut Status) -> Result<()> {
         super::export::export(&ckpt, &recipe.voice)?;
         exported.insert(st.name.clone(), serde_json::json!({"step": st.step, "val": val}));
         st.note = if st.note.is_empty() { "exported".into() } else { format!("{}; exported", st.note) };
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
     std::fs::write(&path, serde_json::to_string_pretty(&exported)? + "\n").map_err(|e| Error::io(&path, e))
 }
