@@ -1,4 +1,5 @@
-//! `ferry serve`: OpenAI- and Piper-compatible speech over HTTP (see `crate::serve`).
+//! `ferry serve`: OpenAI- and Piper-compatible speech over HTTP, and Wyoming over TCP (see
+//! `crate::serve`).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -19,6 +20,7 @@ Examples:
   curl -s localhost:5000/v1/audio/speech -H 'Content-Type: application/json' \\
        -d '{\"input\": \"Streamed.\", \"response_format\": \"pcm\", \"stream_format\": \"audio\"}' | aplay -f S16_LE -r 22050
   curl -s localhost:5000/ -H 'Content-Type: application/json' -d '{\"text\": \"Piper style.\"}' -o piper.wav
+  ferry serve --host 0.0.0.0 --wyoming-port 10200  Home Assistant: Wyoming integration, port 10200
 
 Endpoints: POST /v1/audio/speech (OpenAI: mp3 opus flac wav pcm; stream_format audio|sse),
 GET /v1/models /v1/audio/models /v1/audio/voices; POST / and /synthesize, GET /voices /info
@@ -26,7 +28,12 @@ GET /v1/models /v1/audio/models /v1/audio/voices; POST / and /synthesize, GET /v
 OpenAI sends 24000 Hz); `opus` is Ogg Opus at 48000 Hz. OpenAI's voice names (alloy, nova,
 ...) speak with --voice. With a key, every request but /health and /ready needs
 'Authorization: Bearer KEY'. Requests beyond the workers wait in a queue of --queue; past
-that they get 429 with Retry-After.";
+that they get 429 with Retry-After.
+
+Wyoming (--wyoming-port): describe -> info; synthesize -> audio-start, audio-chunk (s16le
+mono at the voice's rate), audio-stop; synthesize-start / -chunk / -stop streams text and
+gets each sentence's audio as soon as the sentence is complete, then synthesize-stopped.
+Refusals are error events with the HTTP API's codes (voice_not_found, queue_full, ...).";
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -37,6 +44,12 @@ pub struct ServeArgs {
     /// TCP port (0 = any free port; the one chosen is printed).
     #[arg(long, default_value_t = 5000)]
     pub port: u16,
+    /// Also speak the Wyoming protocol on this TCP port (same --host), as wyoming-piper does,
+    /// so Home Assistant can use Ferry: add the Wyoming integration with this host and port
+    /// (10200 is the usual one; 0 = any free port, printed). Off unless given. It shares
+    /// the workers, the queue and the limits with HTTP, and takes no API key.
+    #[arg(long, value_name = "PORT")]
+    pub wyoming_port: Option<u16>,
     /// Default voice (name or directory): requests that name none, or one of OpenAI's
     /// voices, get it. Default: joe, else the only installed voice.
     #[arg(long)]
@@ -80,6 +93,7 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<()> {
     let config = ServeConfig {
         host: a.host,
         port: a.port,
+        wyoming_port: a.wyoming_port,
         voice,
         vocoder: a.vocoder.vocoder,
         precision: a.vocoder.precision,

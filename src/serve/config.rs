@@ -1,4 +1,5 @@
-//! What `ferry serve` was started with: address, workers, limits, key and CORS origins.
+//! What `ferry serve` was started with: addresses (HTTP, Wyoming), workers, limits, key and
+//! CORS origins.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -9,9 +10,10 @@ use crate::vocoder::{Family, Precision, VocodeOptions};
 /// Bounds on what one request may ask for.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Longest `input` (or Piper `text`), in characters.
+    /// Longest `input` (or Piper `text`, or one Wyoming synthesis or stream), in characters.
     pub max_input_chars: usize,
-    /// Largest request body, in bytes.
+    /// Largest request body, in bytes (over Wyoming: the largest event header line, data
+    /// and payload).
     pub max_body_bytes: usize,
     /// Longest time from a request's arrival to the start of its response.
     pub timeout: Duration,
@@ -31,6 +33,8 @@ pub struct ServeConfig {
     pub host: IpAddr,
     /// TCP port; 0 picks a free one (the chosen port is printed).
     pub port: u16,
+    /// TCP port of the Wyoming protocol on the same host (`None` = off; 0 = a free one).
+    pub wyoming_port: Option<u16>,
     /// The voice requests get when they name none (or name one of OpenAI's voices).
     pub voice: String,
     /// The vocoder family requests get when they name none (`None` = the voice's default).
@@ -58,6 +62,11 @@ impl ServeConfig {
         if self.workers == 0 || self.workers > 64 {
             return Err(Error::arg(format!("--workers {} is out of range; use 1 to 64", self.workers)));
         }
+        if let Some(w) = self.wyoming_port.filter(|&w| w != 0 && w == self.port) {
+            return Err(Error::arg(format!(
+                "--wyoming-port {w} is the HTTP --port too; give Wyoming a port of its own (10200 is its usual one)"
+            )));
+        }
         if self.limits.max_input_chars == 0 {
             return Err(Error::arg("--max-input-chars must be at least 1"));
         }
@@ -80,6 +89,11 @@ impl ServeConfig {
 
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::new(self.host, self.port)
+    }
+
+    /// Where the Wyoming protocol listens, when it is on.
+    pub fn wyoming_addr(&self) -> Option<SocketAddr> {
+        self.wyoming_port.map(|p| SocketAddr::new(self.host, p))
     }
 
     /// True when the server can be reached from other machines.

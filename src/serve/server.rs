@@ -1,7 +1,13 @@
-//! Starting and stopping the server: voices, workers, the listening socket, and a clean
-//! exit on Ctrl-C or SIGTERM (requests in flight finish first).
+//! Starting and stopping the server: voices, workers, the listening sockets (HTTP, and
+//! Wyoming when asked), and a clean exit on Ctrl-C or SIGTERM (requests in flight finish
+//! first, on both).
 
+use std::future::IntoFuture;
+use std::net::SocketAddr;
 use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use super::config::ServeConfig;
 use super::router::{router, App};
@@ -27,6 +33,9 @@ pub fn run(config: ServeConfig) -> Result<()> {
             config.host,
             if config.api_key.is_none() { "; set --api-key (or FERRY_API_KEY) to require a key" } else { "" }
         );
+        if config.wyoming_port.is_some() {
+            eprintln!("ferry serve: warning: the Wyoming port takes no key (the protocol has none); anyone who can reach it can use it");
+        }
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(ASYNC_THREADS)
@@ -34,22 +43,48 @@ pub fn run(config: ServeConfig) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| Error::External(format!("cannot start the async runtime: {e}")))?;
-    let addr = config.addr();
+    let (addr, wyoming_addr) = (config.addr(), config.wyoming_addr());
     let summary = format!("voice {}, vocoder {}, {} worker(s), queue {}", voice.name(), family.key(), config.workers, config.limits.queue);
     let app = Arc::new(App { config, catalog, pool });
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| Error::External(format!("cannot listen on {addr}: {e}; pick another --port (or stop what uses it)")))?;
-        let local = listener.local_addr().map_err(|e| Error::External(format!("listening socket: {e}")))?;
+        let (listener, local) = bind(addr, "--port").await?;
+        let wyoming = match wyoming_addr {
+            Some(a) => Some(bind(a, "--wyoming-port").await?),
+            None => None,
+        };
         eprintln!("ferry serve: listening on http://{local} ({summary})");
-        axum::serve(listener, router(app))
-            .with_graceful_shutdown(shutdown())
-            .await
-            .map_err(|e| Error::External(format!("server: {e}")))
+        if let Some((_, local)) = &wyoming {
+            eprintln!("ferry serve: wyoming on tcp://{local}");
+        }
+        // One signal stops both listeners.
+        let (stop_tx, stop) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown().await;
+            let _ = stop_tx.send(true);
+        });
+        let mut http_stop = stop.clone();
+        let http = axum::serve(listener, router(app.clone())).with_graceful_shutdown(async move {
+            let _ = http_stop.wait_for(|stopping| *stopping).await;
+        });
+        let wyoming = async move {
+            if let Some((listener, _)) = wyoming {
+                super::wyoming::serve(listener, app, stop).await;
+            }
+        };
+        let (served, ()) = tokio::join!(http.into_future(), wyoming);
+        served.map_err(|e| Error::External(format!("server: {e}")))
     })?;
     eprintln!("ferry serve: stopped");
     Ok(())
+}
+
+/// A listening socket on `addr` and the address it got (the port chosen for port 0).
+async fn bind(addr: SocketAddr, option: &str) -> Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::External(format!("cannot listen on {addr}: {e}; pick another {option} (or stop what uses it)")))?;
+    let local = listener.local_addr().map_err(|e| Error::External(format!("listening socket: {e}")))?;
+    Ok((listener, local))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
