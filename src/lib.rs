@@ -32,6 +32,7 @@ pub mod serve;
 pub mod speak;
 pub mod synth;
 pub mod text;
+pub mod timestamps;
 pub mod train;
 pub mod vocoder;
 pub mod voice;

@@ -16,6 +16,7 @@ use crate::acoustic::{AcousticModel, Prosody, Symbol};
 use crate::audio::Audio;
 use crate::error::{Error, Result};
 use crate::text::{Frontend, FrontendOptions, Utterance};
+use crate::timestamps::Timestamps;
 use crate::vocoder::{self, Family, VocodeOptions, Vocoder};
 use crate::voice::Voice;
 
@@ -111,11 +112,27 @@ impl Synthesizer {
 
     /// Text (or SSML) → audio at the voice's sample rate, sentence after sentence.
     pub fn synth(&self, text: &str, opts: &SynthOptions) -> Result<Audio> {
-        let mut samples = Vec::new();
-        for mel in self.mels(text, opts)? {
-            let wav = self.vocoder.vocode(&mel, &opts.vocode)?;
+        Ok(self.synth_timed(text, opts)?.0)
+    }
+
+    /// Like [`synth`](Self::synth), with where each word and phoneme is in the audio.
+    pub fn synth_timed(&self, text: &str, opts: &SynthOptions) -> Result<(Audio, Timestamps)> {
+        let prosody = opts.prosody();
+        prosody.validate()?;
+        let utterances = self.frontend.process(text)?;
+        if utterances.is_empty() {
+            return Err(Error::Text("nothing to say: the text holds no words".into()));
+        }
+        let seconds_per_frame = self.acoustic.mel.hop_size as f64 / self.acoustic.mel.sampling_rate as f64;
+        let (mut samples, mut timestamps) = (Vec::new(), Timestamps::default());
+        for u in &utterances {
+            let out = self.acoustic.synthesize(&symbols_of(u), &prosody)?;
+            // A sentence starts where the audio before it ends.
+            let offset = samples.len() as f64 / self.sample_rate as f64;
+            timestamps.extend(Timestamps::of_utterance(u, &out.frames, seconds_per_frame, offset)?);
+            let wav = self.vocoder.vocode(&out.mel, &opts.vocode)?;
             samples.extend(Vec::<f32>::try_from(wav.flatten(0, -1).to_device(Device::Cpu).to_kind(Kind::Float))?);
         }
-        Ok(Audio::new(samples, self.sample_rate))
+        Ok((Audio::new(samples, self.sample_rate), timestamps))
     }
 }

@@ -16,6 +16,7 @@ Examples:
   ferry synth \"Lower and slower.\" -o low.wav --pitch -3 --rate 0.8
   ferry synth '<speak>Normal, <prosody rate=\"150%\" pitch=\"+20%\">then fast and high</prosody>.<break time=\"1s\"/>Done.</speak>' -o ssml.wav
   echo \"From a pipe.\" | ferry synth -f - -o pipe.wav
+  ferry synth \"One, two, three.\" -o count.wav --alignments count.json   word and phoneme times
 
 SSML <prosody rate pitch volume> and <break> apply to the words they cover, on top of
 --rate, --pitch and --energy.";
@@ -45,6 +46,11 @@ pub struct SynthArgs {
     /// Write 32-bit float samples instead of 16-bit PCM.
     #[arg(long)]
     pub float: bool,
+    /// Also write where each word and phoneme is in the audio, as JSON: {sample_rate,
+    /// duration, words: [{word, start, end}], phonemes: [{phoneme, start, end}]} in seconds,
+    /// from the acoustic model's durations (exact, not a forced alignment).
+    #[arg(long, value_name = "FILE.json", conflicts_with = "output_raw")]
+    pub alignments: Option<PathBuf>,
 }
 
 fn read_text(a: &SynthArgs) -> Result<String> {
@@ -84,9 +90,13 @@ pub fn run(g: &GlobalArgs, a: SynthArgs) -> Result<()> {
         }
         return Ok(());
     };
-    let out = tts.synth(&text, &opts)?;
+    let (out, timestamps) = tts.synth_timed(&text, &opts)?;
     let format = if a.float { SampleFormat::Float32 } else { SampleFormat::Pcm16 };
     super::write_audio(output, &out, format)?;
+    if let Some(path) = &a.alignments {
+        let file = crate::timestamps::AlignmentFile { sample_rate: out.sample_rate, duration: out.duration(), words: &timestamps.words, phonemes: &timestamps.phonemes };
+        std::fs::write(path, serde_json::to_string_pretty(&file)? + "\n").map_err(|e| Error::io(path, e))?;
+    }
     if g.verbose {
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
