@@ -96,13 +96,18 @@ impl Synthesizer {
 
     /// Text (or SSML) → the log-mel of each sentence, `[1, n_mels, frames]`.
     pub fn mels(&self, text: &str, opts: &SynthOptions) -> Result<Vec<tch::Tensor>> {
-        opts.prosody().validate()?;
+        let prosody = opts.prosody();
+        self.sentences(text, &prosody)?.iter().map(|u| self.utterance_mel(u, &prosody)).collect()
+    }
+
+    /// Checks the prosody, then text (or SSML) → the frontend's sentences; none is an error.
+    fn sentences(&self, text: &str, prosody: &Prosody) -> Result<Vec<Utterance>> {
+        prosody.validate()?;
         let utterances = self.frontend.process(text)?;
         if utterances.is_empty() {
             return Err(Error::Text("nothing to say: the text holds no words".into()));
         }
-        let prosody = opts.prosody();
-        utterances.iter().map(|u| self.utterance_mel(u, &prosody)).collect()
+        Ok(utterances)
     }
 
     /// One utterance of the frontend → its log-mel, `[1, n_mels, frames]`.
@@ -118,21 +123,25 @@ impl Synthesizer {
     /// Like [`synth`](Self::synth), with where each word and phoneme is in the audio.
     pub fn synth_timed(&self, text: &str, opts: &SynthOptions) -> Result<(Audio, Timestamps)> {
         let prosody = opts.prosody();
-        prosody.validate()?;
-        let utterances = self.frontend.process(text)?;
-        if utterances.is_empty() {
-            return Err(Error::Text("nothing to say: the text holds no words".into()));
-        }
-        let seconds_per_frame = self.acoustic.mel.hop_size as f64 / self.acoustic.mel.sampling_rate as f64;
+        let utterances = self.sentences(text, &prosody)?;
         let (mut samples, mut timestamps) = (Vec::new(), Timestamps::default());
         for u in &utterances {
-            let out = self.acoustic.synthesize(&symbols_of(u), &prosody)?;
             // A sentence starts where the audio before it ends.
             let offset = samples.len() as f64 / self.sample_rate as f64;
-            timestamps.extend(Timestamps::of_utterance(u, &out.frames, seconds_per_frame, offset)?);
-            let wav = self.vocoder.vocode(&out.mel, &opts.vocode)?;
+            let (mel, spans) = self.utterance_mel_timed(u, &prosody, offset)?;
+            timestamps.extend(spans);
+            let wav = self.vocoder.vocode(&mel, &opts.vocode)?;
             samples.extend(Vec::<f32>::try_from(wav.flatten(0, -1).to_device(Device::Cpu).to_kind(Kind::Float))?);
         }
         Ok((Audio::new(samples, self.sample_rate), timestamps))
+    }
+
+    /// Like [`utterance_mel`](Self::utterance_mel), with the spans of the utterance's words
+    /// and phonemes, the utterance starting `offset` seconds into the output.
+    pub fn utterance_mel_timed(&self, u: &Utterance, prosody: &Prosody, offset: f64) -> Result<(tch::Tensor, Timestamps)> {
+        let out = self.acoustic.synthesize(&symbols_of(u), prosody)?;
+        let seconds_per_frame = self.acoustic.mel.hop_size as f64 / self.acoustic.mel.sampling_rate as f64;
+        let spans = Timestamps::of_utterance(u, &out.frames, seconds_per_frame, offset)?;
+        Ok((out.mel, spans))
     }
 }

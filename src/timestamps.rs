@@ -65,19 +65,6 @@ impl Timestamps {
         Ok(out)
     }
 
-    /// Shifts every span by `seconds` (a sentence placed after earlier audio).
-    pub fn shifted(mut self, seconds: f64) -> Timestamps {
-        for w in &mut self.words {
-            w.start += seconds;
-            w.end += seconds;
-        }
-        for p in &mut self.phonemes {
-            p.start += seconds;
-            p.end += seconds;
-        }
-        self
-    }
-
     /// Appends the spans of a later sentence.
     pub fn extend(&mut self, later: Timestamps) {
         self.words.extend(later.words);
@@ -116,7 +103,5 @@ mod tests {
         let total: i64 = frames.iter().sum();
         assert!(ts.phonemes.last().unwrap().end <= 1.0 + total as f64 * 0.01 + 1e-9);
         assert!(Timestamps::of_utterance(&u, &frames[1..], 0.01, 0.0).is_err());
-        let later = ts.clone().shifted(2.0);
-        assert!((later.words[0].start - 3.0).abs() < 1e-9);
     }
 }

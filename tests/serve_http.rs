@@ -61,7 +61,7 @@ fn bad_requests_get_clear_4xx_and_the_server_keeps_serving() {
     assert_error(&speech(&server, &json!({"voice": VOICE})), 400, "missing field `input`");
     assert_error(&speech(&server, &json!({"input": "Hi.", "response_format": "aac"})), 400, "mp3, opus, flac, wav or pcm");
     assert_error(&speech(&server, &json!({"input": "Hi.", "speed": 10})), 400, "0.25 to 4");
-    assert_error(&speech(&server, &json!({"input": "Hi.", "stream_format": "websocket"})), 400, "audio or sse");
+    assert_error(&speech(&server, &json!({"input": "Hi.", "stream_format": "websocket"})), 400, "audio, sse or jsonl");
     assert_error(&speech(&server, &json!({"input": "Hi.", "vocoder": "flow"})), 400, "no 'flow' vocoder");
     assert_error(&speech(&server, &json!({"input": "Hi.", "vocoder": "banjo"})), 400, "unknown vocoder");
     let r = speech(&server, &json!({"input": "Hi.", "voice": "nobody"}));
@@ -155,6 +155,107 @@ fn piper_api_and_listings() {
     // No --cors: no CORS headers.
     let r = curl(&server.url("/v1/audio/voices"), &["-H", "Origin: http://somewhere.example"]);
     assert_eq!(r.header("access-control-allow-origin"), None);
+}
+
+/// `stream_format: "jsonl"`: one JSON line per sentence with its audio (base64 of the
+/// format's bytes) and its words, then `speech.audio.done`. The audio joined is the whole
+/// response's, and the spans are those `ferry synth --alignments` writes for the same text.
+#[test]
+fn jsonl_streams_audio_with_word_timestamps() {
+    use base64::Engine;
+    let tmp = tempfile::tempdir().unwrap();
+    let voices = write_voice(tmp.path());
+    let server = Server::start(&voices, &["--quiet"], &[]);
+    let text = "One two three. Four five.";
+    let url = server.url("/v1/audio/speech");
+    let whole = post_json(&url, &json!({"input": text, "voice": VOICE, "response_format": "pcm"}), &[]);
+    assert_eq!(whole.status, 200, "{}", String::from_utf8_lossy(&whole.body));
+    let r = post_json(&url, &json!({"input": text, "voice": VOICE, "response_format": "pcm", "stream_format": "jsonl"}), &[]);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("content-type"), Some("application/x-ndjson"));
+    let lines: Vec<serde_json::Value> = String::from_utf8(r.body).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let (deltas, last) = lines.split_at(lines.len() - 1);
+    assert_eq!(last[0]["type"], "speech.audio.done", "{lines:?}");
+    assert!(deltas.len() >= 2 && deltas.iter().all(|d| d["type"] == "speech.audio.delta"), "one line per sentence: {lines:?}");
+    let mut pcm = Vec::new();
+    let mut words = Vec::new();
+    for d in deltas {
+        pcm.extend(base64::engine::general_purpose::STANDARD.decode(d["audio"].as_str().unwrap()).unwrap());
+        words.extend(d["words"].as_array().unwrap().iter().cloned());
+        assert!(!d["phonemes"].as_array().unwrap().is_empty());
+    }
+    assert_eq!(pcm, whole.body, "the lines' audio is not the whole response's");
+    let reference = tmp.path().join("synth.wav");
+    let alignments = tmp.path().join("synth.json");
+    synth_reference(&voices, text, &reference, &["--alignments", alignments.to_str().unwrap()]);
+    let want: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&alignments).unwrap()).unwrap();
+    assert_eq!(serde_json::Value::Array(words), want["words"]);
+}
+
+/// Samples of an OpenMetrics text as Prometheus's parser reads them:
+/// `{"name|label=value|...": value}`.
+fn parse_openmetrics(text: &str) -> serde_json::Value {
+    let parse = r#"
+import json, sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+out = {}
+for fam in text_string_to_metric_families(sys.stdin.read()):
+    for s in fam.samples:
+        key = s.name + ''.join('|%s=%s' % kv for kv in sorted(s.labels.items()))
+        out[key] = s.value
+print(json.dumps(out))
+"#;
+    let mut child = std::process::Command::new(serve_support::python())
+        .args(["-c", parse])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "the OpenMetrics parser refused it: {}\n{text}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// `GET /metrics` read by Prometheus's own parser (PyPI `prometheus_client`): requests by
+/// route and status (an unknown path under `unmatched`), the speech's time to first audio
+/// and real-time factor, and an idle queue afterwards.
+#[test]
+fn metrics_count_requests_and_time_the_speech() {
+    let tmp = tempfile::tempdir().unwrap();
+    let voices = write_voice(tmp.path());
+    let server = Server::start(&voices, &["--quiet"], &[]);
+    let speech_url = server.url("/v1/audio/speech");
+    let ok = post_json(&speech_url, &json!({"input": "Count this one.", "voice": VOICE, "response_format": "wav"}), &[]);
+    assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
+    assert_error(&post_json(&speech_url, &json!({"input": ""}), &[]), 400, "empty");
+    assert_eq!(curl(&server.url("/no/such/path"), &[]).status, 404);
+    // The worker counts itself idle just after the last sentence has gone out, so the
+    // figures settle a moment after the response: read them until they have.
+    let (mut m, mut text) = (serde_json::Value::Null, String::new());
+    for _ in 0..100 {
+        let r = curl(&server.url("/metrics"), &[]);
+        assert_eq!(r.status, 200);
+        assert!(r.header("content-type").is_some_and(|c| c.starts_with("application/openmetrics-text")), "{:?}", r.header("content-type"));
+        text = String::from_utf8(r.body).unwrap();
+        m = parse_openmetrics(&text);
+        if m["ferry_workers_busy"] == json!(0.0) && m["ferry_real_time_factor_count"] == json!(1.0) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let get = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("no sample {k} in\n{text}"));
+    assert_eq!(get("ferry_requests_total|route=/v1/audio/speech|status=200"), 1.0);
+    assert_eq!(get("ferry_requests_total|route=/v1/audio/speech|status=400"), 1.0);
+    assert_eq!(get("ferry_requests_total|route=unmatched|status=404"), 1.0);
+    assert_eq!(get("ferry_request_duration_seconds_count|route=/v1/audio/speech"), 2.0);
+    assert_eq!(get("ferry_time_to_first_audio_seconds_count"), 1.0);
+    assert_eq!(get("ferry_real_time_factor_count"), 1.0);
+    assert!(get("ferry_real_time_factor_sum") > 0.0);
+    assert_eq!(get("ferry_queue_depth"), 0.0);
+    assert_eq!(get("ferry_workers_busy"), 0.0);
 }
 
 /// One worker, a queue of one, and the worker held (test-only hook) so no request can

@@ -13,12 +13,14 @@
 //! `Retry-After` (a `queue_full` error event over Wyoming). Audio goes back sentence by
 //! sentence over a small channel, so a client that disconnects frees its worker at the next
 //! sentence. Every error a client can cause is a 4xx in OpenAI's error shape ([`error`]), or
-//! an `error` event with the same code over Wyoming.
+//! an `error` event with the same code over Wyoming. `GET /metrics` counts and times it all
+//! for Prometheus ([`metrics`]).
 
 pub mod config;
 pub mod encode;
 pub mod error;
 pub mod health;
+pub mod metrics;
 pub mod middleware;
 pub mod openai;
 pub mod piper;

@@ -4,7 +4,9 @@
 //! `stream_format` absent: one complete file with exact lengths. `"audio"`: the file's
 //! bytes as a chunked stream, one sentence at a time. `"sse"`: server-sent events, a
 //! `speech.audio.delta` (base64 of the format's bytes) per sentence and a closing
-//! `speech.audio.done`. Ferry's own fields: `vocoder`, `pitch`, `energy`, `seed` and
+//! `speech.audio.done`. `"jsonl"` (Ferry's own): JSON lines, one `speech.audio.delta` per
+//! sentence with its `words` and `phonemes` (`{word, start, end}` in seconds from the start
+//! of the audio), then `speech.audio.done`. Ferry's own fields: `vocoder`, `pitch`, `energy`, `seed` and
 //! `input_format: "ssml"`. `model` may name a vocoder family or model (`gan`, `hifigan`);
 //! OpenAI's model names mean the server's default vocoder.
 
@@ -75,6 +77,7 @@ enum Delivery {
     Whole,
     Audio,
     Sse,
+    Jsonl,
 }
 
 /// `POST /v1/audio/speech`.
@@ -97,8 +100,11 @@ async fn speak(app: &App, body: Result<Bytes, BytesRejection>) -> Result<Respons
         None | Some("") => Delivery::Whole,
         Some("audio") => Delivery::Audio,
         Some("sse") => Delivery::Sse,
+        Some("jsonl") => Delivery::Jsonl,
         Some(other) => {
-            return Err(ApiError::invalid(format!("stream_format '{other}' is not supported; use audio or sse, or leave it out for a whole file"))
+            return Err(ApiError::invalid(format!(
+                "stream_format '{other}' is not supported; use audio, sse or jsonl (with word timestamps), or leave it out for a whole file"
+            ))
                 .param("stream_format"))
         }
     };
@@ -130,14 +136,14 @@ async fn speak(app: &App, body: Result<Bytes, BytesRejection>) -> Result<Respons
         Delivery::Audio => {
             let (first, rest) = speech::streamed(&app.pool, job).await?;
             let rest = ReceiverStream::new(rest).map(|piece| {
-                piece.map(Bytes::from).inspect_err(|e| eprintln!("ferry serve: stream ended early: {e}"))
+                piece.map(|p| Bytes::from(p.bytes)).inspect_err(|e| eprintln!("ferry serve: stream ended early: {e}"))
             });
-            let stream = tokio_stream::once(Ok(Bytes::from(first))).chain(rest);
+            let stream = tokio_stream::once(Ok(Bytes::from(first.bytes))).chain(rest);
             Ok(audio_response(&content_type, rate, Body::from_stream(stream)))
         }
-        Delivery::Sse => {
+        Delivery::Sse | Delivery::Jsonl => {
             let (first, rest) = speech::streamed(&app.pool, job).await?;
-            Ok(sse_response(first, rest, input_chars))
+            Ok(event_response(first, rest, input_chars, delivery == Delivery::Jsonl))
         }
     }
 }
@@ -175,19 +181,28 @@ fn audio_response(content_type: &str, rate: u32, body: Body) -> Response {
     res
 }
 
-/// Server-sent events: one `speech.audio.delta` per piece, then `speech.audio.done` (or an
-/// `error` event when synthesis fails part-way). `usage.input_tokens` counts characters.
-fn sse_response(first: Vec<u8>, mut rest: speech::Pieces, input_chars: usize) -> Response {
+/// Server-sent events (`data: {...}` and a blank line) or JSON lines: one
+/// `speech.audio.delta` per piece, then `speech.audio.done` (or an `error` event when
+/// synthesis fails part-way). JSON lines also carry each piece's words and phonemes.
+/// `usage.input_tokens` counts characters.
+fn event_response(first: speech::Piece, mut rest: speech::Pieces, input_chars: usize, jsonl: bool) -> Response {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, Infallible>>(4);
     tokio::spawn(async move {
-        let event = |v: serde_json::Value| Ok(Bytes::from(format!("data: {v}\n\n")));
-        let delta = |b: &[u8]| json!({"type": "speech.audio.delta", "audio": base64::engine::general_purpose::STANDARD.encode(b)});
+        let event = |v: serde_json::Value| Ok(Bytes::from(if jsonl { format!("{v}\n") } else { format!("data: {v}\n\n") }));
+        let delta = |p: &speech::Piece| {
+            let mut v = json!({"type": "speech.audio.delta", "audio": base64::engine::general_purpose::STANDARD.encode(&p.bytes)});
+            if jsonl {
+                v["words"] = json!(p.timestamps.words);
+                v["phonemes"] = json!(p.timestamps.phonemes);
+            }
+            v
+        };
         if tx.send(event(delta(&first))).await.is_err() {
             return;
         }
         while let Some(piece) = rest.recv().await {
             let ev = match piece {
-                Ok(b) => delta(&b),
+                Ok(p) => delta(&p),
                 Err(e) => {
                     let body = ApiError::from(e).body();
                     let _ = tx.send(event(json!({"type": "error", "error": body["error"]}))).await;
@@ -203,7 +218,8 @@ fn sse_response(first: Vec<u8>, mut rest: speech::Pieces, input_chars: usize) ->
     });
     let mut res = (StatusCode::OK, Body::from_stream(ReceiverStream::new(rx))).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    let content_type = if jsonl { "application/x-ndjson" } else { "text/event-stream" };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     res
 }

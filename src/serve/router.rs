@@ -1,7 +1,7 @@
 //! The routes of both APIs and the layers around them.
 //!
-//! From the outside in: access log → CORS (only with `--cors`) → timeout → API key →
-//! body limit → the handler. Unknown paths and methods get OpenAI-shaped 404 and 405.
+//! From the outside in: access log → CORS (only with `--cors`) → metrics → timeout → API
+//! key → body limit → the handler. Unknown paths and methods get OpenAI-shaped 404 and 405.
 
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use super::config::ServeConfig;
 use super::error::ApiError;
 use super::voices::Catalog;
 use super::workers::Pool;
-use super::{health, middleware, openai, piper};
+use super::{health, metrics, middleware, openai, piper};
 
 /// What every handler shares.
 pub struct App {
@@ -37,11 +37,13 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/info", get(piper::info))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/metrics", get(metrics::metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(app.config.limits.max_body_bytes))
         .layer(from_fn_with_state(app.clone(), middleware::require_key))
-        .layer(from_fn_with_state(app.clone(), middleware::timeout));
+        .layer(from_fn_with_state(app.clone(), middleware::timeout))
+        .layer(from_fn_with_state(app.pool.metrics().clone(), metrics::record));
     if let Some(cors) = cors_layer(&app.config.cors) {
         r = r.layer(cors);
     }

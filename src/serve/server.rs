@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::config::ServeConfig;
+use super::metrics::Metrics;
 use super::router::{router, App};
 use super::voices::{pick_family, Catalog};
 use super::workers::{Pool, WorkerConfig};
@@ -26,7 +27,7 @@ pub fn run(config: ServeConfig) -> Result<()> {
     let family = pick_family(&voice, None, config.vocoder).map_err(|e| Error::arg(format!("--vocoder: {}", e.message)))?;
     eprintln!("ferry serve: loading voice {} with the {} vocoder in {} worker(s)", voice.name(), family.key(), config.workers);
     let workers = WorkerConfig { workers: config.workers, queue: config.limits.queue, device: config.device, precision: config.precision };
-    let pool = Pool::start(&workers, voice.clone(), family)?;
+    let pool = Pool::start(&workers, voice.clone(), family, Arc::new(Metrics::new()))?;
     if config.is_exposed() {
         eprintln!(
             "ferry serve: warning: listening on {} makes the server reachable from other machines{}",

@@ -14,6 +14,7 @@ use super::error::ApiError;
 use super::workers::{Chunk, Job, Pool, SENTENCES_AHEAD};
 use crate::error::Result;
 use crate::synth::SynthOptions;
+use crate::timestamps::Timestamps;
 use crate::vocoder::Family;
 use crate::voice::Voice;
 
@@ -37,22 +38,30 @@ impl Speech {
     }
 }
 
-/// Encoded bytes as they come; the channel ends after the last.
-pub type Pieces = mpsc::Receiver<Result<Vec<u8>>>;
+/// Encoded bytes of one or more sentences, with where their words are (seconds from the
+/// start of the audio).
+#[derive(Debug, Default)]
+pub struct Piece {
+    pub bytes: Vec<u8>,
+    pub timestamps: Timestamps,
+}
+
+/// Pieces as they come; the channel ends after the last.
+pub type Pieces = mpsc::Receiver<Result<Piece>>;
 
 /// Speaks the whole text and returns the complete file (exact lengths in its headers).
 pub async fn whole(pool: &Pool, speech: Speech) -> std::result::Result<Vec<u8>, ApiError> {
     let mut rx = start(pool, speech, false)?;
     match rx.recv().await {
-        Some(Ok(file)) => Ok(file),
+        Some(Ok(file)) => Ok(file.bytes),
         Some(Err(e)) => Err(e.into()),
         None => Err(ApiError::internal("the encoder stopped without a result")),
     }
 }
 
-/// Starts speaking and resolves with the first bytes of audio (the first sentence) and the
+/// Starts speaking and resolves with the first piece of audio (the first sentence) and the
 /// channel of the rest, so an error in the first sentence is still an error status.
-pub async fn streamed(pool: &Pool, speech: Speech) -> std::result::Result<(Vec<u8>, Pieces), ApiError> {
+pub async fn streamed(pool: &Pool, speech: Speech) -> std::result::Result<(Piece, Pieces), ApiError> {
     let mut rx = start(pool, speech, true)?;
     match rx.recv().await {
         Some(Ok(first)) => Ok((first, rx)),
@@ -70,26 +79,28 @@ fn start(pool: &Pool, speech: Speech, streaming: bool) -> std::result::Result<Pi
     Ok(rx)
 }
 
-/// Encodes sentences as they arrive. Streaming, each sentence's bytes go out at once (none
-/// is sent empty, except a stream whose encoder writes everything at the end); whole, one
-/// message holds the file.
-fn pump(mut sentences: mpsc::Receiver<Chunk>, mut encoder: Box<dyn encode::Encoder>, out: mpsc::Sender<Result<Vec<u8>>>, streaming: bool) {
-    let mut file = Vec::new();
+/// Encodes sentences as they arrive. Streaming, each sentence's bytes go out at once with
+/// its timestamps (a sentence the encoder has not written out yet rides with the next
+/// piece, so none is sent empty, except a stream whose encoder writes everything at the
+/// end); whole, one message holds the file.
+fn pump(mut sentences: mpsc::Receiver<Chunk>, mut encoder: Box<dyn encode::Encoder>, out: mpsc::Sender<Result<Piece>>, streaming: bool) {
+    let mut pending = Piece::default();
     let mut sent_any = false;
     while let Some(chunk) = sentences.blocking_recv() {
         if out.is_closed() {
             return; // the client has gone; dropping `sentences` stops the worker
         }
-        match chunk.and_then(|samples| encoder.push(&samples)) {
-            Ok(bytes) if streaming => {
-                if !bytes.is_empty() {
+        match chunk.and_then(|s| Ok((encoder.push(&s.samples)?, s.timestamps))) {
+            Ok((bytes, timestamps)) => {
+                pending.bytes.extend(bytes);
+                pending.timestamps.extend(timestamps);
+                if streaming && !pending.bytes.is_empty() {
                     sent_any = true;
-                    if out.blocking_send(Ok(bytes)).is_err() {
+                    if out.blocking_send(Ok(std::mem::take(&mut pending))).is_err() {
                         return;
                     }
                 }
             }
-            Ok(bytes) => file.extend(bytes),
             Err(e) => {
                 let _ = out.blocking_send(Err(e));
                 return;
@@ -97,14 +108,12 @@ fn pump(mut sentences: mpsc::Receiver<Chunk>, mut encoder: Box<dyn encode::Encod
         }
     }
     match encoder.finish() {
-        Ok(bytes) if streaming => {
-            if !bytes.is_empty() || !sent_any {
-                let _ = out.blocking_send(Ok(bytes));
-            }
-        }
         Ok(bytes) => {
-            file.extend(bytes);
-            let _ = out.blocking_send(Ok(file));
+            pending.bytes.extend(bytes);
+            let carries = !pending.bytes.is_empty() || !pending.timestamps.phonemes.is_empty();
+            if !streaming || carries || !sent_any {
+                let _ = out.blocking_send(Ok(pending));
+            }
         }
         Err(e) => {
             let _ = out.blocking_send(Err(e));

@@ -12,13 +12,16 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use tch::{Device, Kind};
 use tokio::sync::mpsc;
 
 use super::error::ApiError;
+use super::metrics::Metrics;
 use crate::error::{Error, Result};
 use crate::synth::{SynthOptions, Synthesizer};
+use crate::timestamps::Timestamps;
 use crate::vocoder::{Family, Precision};
 use crate::voice::Voice;
 
@@ -30,8 +33,16 @@ pub const SENTENCES_AHEAD: usize = 2;
 /// without racing the synthesis (tests/serve_http.rs).
 const HOLD_ENV: &str = "FERRY_SERVE_TEST_HOLD";
 
-/// One sentence of audio at the voice's sample rate, or the error that ended the job.
-pub type Chunk = Result<Vec<f32>>;
+/// One sentence of audio at the voice's sample rate, with where its words are.
+#[derive(Debug, Clone)]
+pub struct Sentence {
+    pub samples: Vec<f32>,
+    /// Seconds from the start of the job's audio.
+    pub timestamps: Timestamps,
+}
+
+/// A sentence, or the error that ended the job.
+pub type Chunk = Result<Sentence>;
 
 /// A request for speech.
 pub struct Job {
@@ -41,13 +52,15 @@ pub struct Job {
     pub opts: SynthOptions,
     /// Where the sentences go; closed by the client's side when it has gone.
     pub reply: mpsc::Sender<Chunk>,
+    /// When the job was made (it enters the queue at once): time to first audio counts from here.
+    pub queued: Instant,
 }
 
 impl Job {
     /// A job and the receiving end of its audio.
     pub fn new(text: String, voice: Arc<Voice>, family: Family, opts: SynthOptions) -> (Job, mpsc::Receiver<Chunk>) {
         let (reply, rx) = mpsc::channel(SENTENCES_AHEAD);
-        (Job { text, voice, family, opts, reply }, rx)
+        (Job { text, voice, family, opts, reply, queued: Instant::now() }, rx)
     }
 }
 
@@ -66,20 +79,21 @@ pub struct Pool {
     queue_len: usize,
     ready: Arc<AtomicUsize>,
     workers: usize,
+    metrics: Arc<Metrics>,
 }
 
 impl Pool {
     /// Starts the workers. The first loads the default voice and vocoder before this
     /// returns, so a voice that cannot load stops the server at once with its error; the
     /// others load theirs in the background (see [`Pool::ready`]).
-    pub fn start(cfg: &WorkerConfig, voice: Arc<Voice>, family: Family) -> Result<Pool> {
+    pub fn start(cfg: &WorkerConfig, voice: Arc<Voice>, family: Family, metrics: Arc<Metrics>) -> Result<Pool> {
         let (queue, rx) = sync_channel::<Job>(cfg.queue);
         let rx = Arc::new(Mutex::new(rx));
         let ready = Arc::new(AtomicUsize::new(0));
         let hold = std::env::var_os(HOLD_ENV).map(PathBuf::from);
         let (first_tx, first_rx) = std::sync::mpsc::channel::<Result<()>>();
         for id in 0..cfg.workers {
-            let mut worker = Worker { models: HashMap::new(), device: cfg.device, precision: cfg.precision };
+            let mut worker = Worker { models: HashMap::new(), device: cfg.device, precision: cfg.precision, metrics: metrics.clone() };
             let (rx, ready, hold, voice) = (rx.clone(), ready.clone(), hold.clone(), voice.clone());
             let first = (id == 0).then(|| first_tx.clone());
             std::thread::Builder::new()
@@ -106,16 +120,25 @@ impl Pool {
         }
         drop(first_tx);
         first_rx.recv().map_err(|_| Error::External("the first worker stopped while loading".into()))??;
-        Ok(Pool { queue, queue_len: cfg.queue, ready, workers: cfg.workers })
+        Ok(Pool { queue, queue_len: cfg.queue, ready, workers: cfg.workers, metrics })
     }
 
     /// Queues a job, or answers 429 at once when every worker is busy and the queue is full.
     pub fn submit(&self, job: Job) -> std::result::Result<(), ApiError> {
-        match self.queue.try_send(job) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) => Err(ApiError::busy(self.queue_len)),
-            Err(TrySendError::Disconnected(_)) => Err(ApiError::unavailable("the synthesis workers have stopped; restart ferry serve")),
-        }
+        // Counted before the send, so a worker taking the job at once never sees it negative.
+        self.metrics.queued();
+        let refused = match self.queue.try_send(job) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(_)) => ApiError::busy(self.queue_len),
+            Err(TrySendError::Disconnected(_)) => ApiError::unavailable("the synthesis workers have stopped; restart ferry serve"),
+        };
+        self.metrics.unqueued();
+        Err(refused)
+    }
+
+    /// The figures of `GET /metrics`.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Workers that have loaded the default models.
@@ -133,6 +156,7 @@ struct Worker {
     models: HashMap<(String, Family), Synthesizer>,
     device: Device,
     precision: Precision,
+    metrics: Arc<Metrics>,
 }
 
 impl Worker {
@@ -160,11 +184,14 @@ impl Worker {
             while hold.is_some_and(|p| p.exists()) {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
+            self.metrics.taken();
             if job.reply.is_closed() {
                 eprintln!("ferry serve: the client left before its job started");
+                self.metrics.done();
                 continue;
             }
             let outcome = catch_unwind(AssertUnwindSafe(|| tch::no_grad(|| self.speak(&job))));
+            self.metrics.done();
             let error = match outcome {
                 Ok(Ok(())) => continue,
                 Ok(Err(e)) => e,
@@ -176,7 +203,11 @@ impl Worker {
 
     /// Speaks a job sentence by sentence into its reply channel.
     fn speak(&mut self, job: &Job) -> Result<()> {
+        let started = Instant::now();
+        let metrics = self.metrics.clone();
         let tts = self.load(&job.voice, job.family)?;
+        let rate = f64::from(job.voice.config.sample_rate);
+        let mut samples_out = 0usize;
         let prosody = job.opts.prosody();
         prosody.validate()?;
         // The frontend reads the whole input at once (it is fast, and it is what `ferry synth`
@@ -190,14 +221,19 @@ impl Worker {
                 eprintln!("ferry serve: the client left; its job stopped after {done} of {} sentences", utterances.len());
                 return Ok(());
             }
-            let mel = tts.utterance_mel(u, &prosody)?;
+            let (mel, timestamps) = tts.utterance_mel_timed(u, &prosody, samples_out as f64 / rate)?;
             let wav = tts.vocoder.vocode(&mel, &job.opts.vocode)?;
             let samples = Vec::<f32>::try_from(wav.flatten(0, -1).to_device(Device::Cpu).to_kind(Kind::Float))?;
-            if job.reply.blocking_send(Ok(samples)).is_err() {
+            if done == 0 {
+                metrics.first_audio(job.queued);
+            }
+            samples_out += samples.len();
+            if job.reply.blocking_send(Ok(Sentence { samples, timestamps })).is_err() {
                 eprintln!("ferry serve: the client left; its job stopped after {done} of {} sentences", utterances.len());
                 return Ok(());
             }
         }
+        metrics.finished(started.elapsed(), samples_out as f64 / rate);
         Ok(())
     }
 }

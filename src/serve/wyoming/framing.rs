@@ -11,17 +11,12 @@
 //! line that is not JSON, or data that is not a JSON object, costs the client an error but
 //! not its connection (the stream is still in step); a length over the limit, or a header
 //! line that never ends, leaves nothing to resynchronise on, so the connection is closed.
-//!
-//! Tokio's `io-util` helpers are not among the crate's tokio features, so the few reads and
-//! writes needed here are written over `AsyncRead`/`AsyncWrite` with `poll_fn`.
 
-use std::future::poll_fn;
 use std::io;
-use std::pin::Pin;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::serve::error::ApiError;
 
@@ -210,7 +205,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     /// Reads what the stream has (up to [`READ_CHUNK`] bytes) onto `buf`; 0 at its end.
     async fn fill(&mut self) -> Result<usize, ReadError> {
         let mut chunk = [0u8; READ_CHUNK];
-        let n = read_some(&mut self.inner, &mut chunk).await.map_err(ReadError::Gone)?;
+        let n = self.inner.read(&mut chunk).await.map_err(ReadError::Gone)?;
         self.buf.extend_from_slice(&chunk[..n]);
         Ok(n)
     }
@@ -220,34 +215,19 @@ fn malformed_data(kind: &str, why: &str) -> ApiError {
     ApiError::invalid(format!("the data of the '{kind}' event is not usable: {why}")).code("malformed_data")
 }
 
-/// One read: the bytes the stream has now (waiting for at least one), 0 at its end.
-async fn read_some<R: AsyncRead + Unpin>(r: &mut R, out: &mut [u8]) -> io::Result<usize> {
-    poll_fn(|cx| {
-        let mut buf = ReadBuf::new(&mut *out);
-        Pin::new(&mut *r).poll_read(cx, &mut buf).map_ok(|()| buf.filled().len())
-    })
-    .await
-}
-
 /// Writes one event and flushes it.
 pub async fn write_frame<W: AsyncWrite + Unpin>(w: &mut W, frame: &Frame) -> io::Result<()> {
-    let bytes = frame.to_bytes();
-    let mut sent = 0;
-    while sent < bytes.len() {
-        let n = poll_fn(|cx| Pin::new(&mut *w).poll_write(cx, &bytes[sent..])).await?;
-        if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::WriteZero, "the connection stopped taking bytes"));
-        }
-        sent += n;
-    }
-    poll_fn(|cx| Pin::new(&mut *w).poll_flush(cx)).await
+    w.write_all(&frame.to_bytes()).await?;
+    w.flush().await
 }
 
 #[cfg(test)]
 mod tests {
+    use std::pin::Pin;
     use std::task::{Context, Poll};
 
     use serde_json::json;
+    use tokio::io::ReadBuf;
 
     use super::*;
 

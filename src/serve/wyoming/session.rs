@@ -245,11 +245,11 @@ impl<W: AsyncWrite + Unpin> Session<W> {
             Ok(Some(first)) => first.map_err(ApiError::from)?,
         };
         self.send(&events::audio_start(rate)).await?;
-        self.send_audio(rate, &first).await?;
+        self.send_audio(rate, &first.samples).await?;
         let mut failed = None;
         while let Some(sentence) = sentences.recv().await {
             match sentence {
-                Ok(samples) => self.send_audio(rate, &samples).await?,
+                Ok(sentence) => self.send_audio(rate, &sentence.samples).await?,
                 Err(e) => {
                     failed = Some(ApiError::from(e));
                     break;
