@@ -184,8 +184,33 @@ fn help_teaches_and_voices_lists() {
     for needle in ["resynth", "voices", "Examples:", "griffin-lim", "--device"] {
         assert!(help.contains(needle), "--help lacks {needle}: {help}");
     }
+    let mut examples: Vec<&str> = help.lines().filter(|l| l.trim_start().starts_with("ferry ")).collect();
+    let listed = examples.len();
+    examples.sort_unstable();
+    examples.dedup();
+    assert_eq!(examples.len(), listed, "--help lists an example twice: {help}");
     let o = ferry(&["voices"], tmp.path());
     assert!(o.status.success());
+}
+
+/// A panic inside a command (tch raises libtorch's errors as panics) reaches the user as
+/// one line naming the command, not as Rust's panic report, and the exit status is 1.
+#[test]
+fn a_panic_is_a_one_line_error_naming_the_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .arg("voices")
+        .current_dir(tmp.path())
+        .env("FERRY_VOICES", tmp.path())
+        .env("FERRY_TEST_PANIC", "voices")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");
+    assert!(err.starts_with("ferry: error: ferry voices: a test asked for this panic"), "{err}");
+    assert!(err.contains("RUST_BACKTRACE=1") && !err.contains("panicked at"), "{err}");
 }
 
 /// `--profile` writes a Chrome trace of the command's libtorch ops and prints the ops that

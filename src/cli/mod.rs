@@ -39,8 +39,6 @@ Examples:
   ferry phonemize \"Dr. Smith paid $5.\" --json    words, phonemes with source, token ids
   ferry serve --voice joe                           OpenAI- and Piper-compatible speech over HTTP
   ferry eval --voice joe --resynth data/fixtures    WER, MOS, MCD, F0 of every vocoder
-  ferry eval --voice joe --resynth data/fixtures    WER, MOS, MCD, F0 of every vocoder
-  ferry phonemize \"Dr. Smith paid $5.\" --json    words, phonemes with source, token ids
 
 Vocoder families (--vocoder takes a family or a model name):
   ar (wavernn)  gan (hifigan)  vae (cvae)  flow (waveglow)  diffusion (diffwave)  griffin-lim
@@ -236,7 +234,50 @@ pub fn run(cli: Cli) -> Result<()> {
     result
 }
 
+/// Runs the command; a panic (tch turns libtorch's errors into panics: a CUDA
+/// out-of-memory, a shape libtorch refuses) becomes a one-line error naming the command,
+/// with the fix where one is known.
 fn run_command(cli: Cli) -> Result<()> {
+    let name = cli.command.name();
+    quiet_panics_on_the_main_thread();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli))).unwrap_or_else(|payload| {
+        let msg = crate::error::panic_message(&*payload);
+        Err(crate::error::Error::External(format!("ferry {name}: {msg}{}", panic_fix(&msg))))
+    })
+}
+
+/// What to do about a panic's message, where that is known.
+fn panic_fix(msg: &str) -> &'static str {
+    let lower = msg.to_lowercase();
+    if lower.contains("out of memory") {
+        "; free the GPU's memory, or run with --device cpu, or use less at once (a shorter text, a smaller --batch-size)"
+    } else if lower.contains("cuda") {
+        "; check the GPU with `ferry devices`, or run with --device cpu"
+    } else {
+        " (an internal error: rerun with RUST_BACKTRACE=1 and report it)"
+    }
+}
+
+/// The default panic hook prints a multi-line report; on the main thread [`run_command`]
+/// reports the panic itself, so there the hook stays silent (unless RUST_BACKTRACE asks
+/// for the details). Other threads keep the default report.
+fn quiet_panics_on_the_main_thread() {
+    if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+        return;
+    }
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some("main") {
+            default(info);
+        }
+    }));
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    // Debug builds only: lets a test reach the panic path through a real command.
+    if cfg!(debug_assertions) && std::env::var("FERRY_TEST_PANIC").is_ok_and(|c| c == cli.command.name()) {
+        panic!("a test asked for this panic (FERRY_TEST_PANIC)");
+    }
     match cli.command {
         Command::Resynth(a) => resynth::run(&cli.global, a),
         Command::Synth(a) => synth::run(&cli.global, a),
@@ -257,6 +298,33 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Data(a) => data::run(&cli.global, a),
         Command::Export(a) => train::run_export(&cli.global, a),
         Command::Eval(a) => eval::run(&cli.global, a),
+    }
+}
+
+impl Command {
+    /// The subcommand as typed on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Resynth(_) => "resynth",
+            Command::Synth(_) => "synth",
+            Command::Say(_) => "say",
+            Command::Mel(_) => "mel",
+            Command::Serve(_) => "serve",
+            Command::Voices(_) => "voices",
+            Command::Bench(_) => "bench",
+            Command::Devices(_) => "devices",
+            Command::G2pAverage(_) => "g2p-average",
+            Command::G2pEval(_) => "g2p-eval",
+            Command::G2pTrain(_) => "g2p-train",
+            Command::Phonemize(_) => "phonemize",
+            Command::Compare(_) => "compare",
+            Command::Listen(_) => "listen",
+            Command::Train(_) => "train",
+            Command::Recipe(_) => "recipe",
+            Command::Data(_) => "data",
+            Command::Export(_) => "export",
+            Command::Eval(_) => "eval",
+        }
     }
 }
 
