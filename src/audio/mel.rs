@@ -1,4 +1,5 @@
-//! The log-mel spectrogram of DESIGN.md, computed with rustfft (data preparation, CLI).
+//! The log-mel spectrogram of docs/ARCHITECTURE.md ("The mel"), computed with rustfft (data
+//! preparation, CLI).
 //!
 //! HiFi-GAN's `meldataset.py` conventions: reflect-pad `(n_fft - hop) / 2`, `center = false`,
 //! periodic Hann window, magnitude `sqrt(re² + im² + 1e-9)`, Slaney mel filterbank with

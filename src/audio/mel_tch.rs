@@ -1,4 +1,5 @@
-//! The log-mel of DESIGN.md in libtorch: differentiable, batched, on CPU or CUDA.
+//! The log-mel of docs/ARCHITECTURE.md ("The mel") in libtorch: differentiable, batched, on
+//! CPU or CUDA.
 //! Used by training losses and by Griffin-Lim; a test holds it equal to the rustfft
 //! version and to librosa.
 

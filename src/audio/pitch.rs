@@ -9,10 +9,10 @@
 //! as a candidate and a Viterbi pass over each voiced run picks the path that is periodic
 //! and smooth, which removes YIN's octave jumps on speech.
 //!
-//! Framing is the voice's mel framing (DESIGN.md): the signal is reflect-padded by
-//! `(frame - hop) / 2` on both sides and frame `i` starts at `i * hop`, so a signal of `len`
-//! samples gives exactly `len / hop` values, one per mel frame, centred on the same samples
-//! as the mel frames when `frame == n_fft`.
+//! Framing is the voice's mel framing (docs/ARCHITECTURE.md, "The mel"): the signal is
+//! reflect-padded by `(frame - hop) / 2` on both sides and frame `i` starts at `i * hop`, so
+//! a signal of `len` samples gives exactly `len / hop` values, one per mel frame, centred on
+//! the same samples as the mel frames when `frame == n_fft`.
 //!
 //! Energy: the RMS of each Hann-windowed frame with the mel's window and framing (by
 //! Parseval, proportional to the L2 norm of the STFT magnitude frame that FastSpeech 2 uses).

@@ -1,7 +1,8 @@
 //! Short-time Fourier transform pieces shared by the rustfft mel and Griffin-Lim:
 //! the periodic Hann window, reflect padding and the frame count convention of
-//! DESIGN.md (`center = false` after reflect-padding `(n_fft - hop) / 2` on both sides,
-//! so a signal of `len` samples gives exactly `len / hop` frames).
+//! docs/ARCHITECTURE.md, "The mel" (`center = false` after reflect-padding
+//! `(n_fft - hop) / 2` on both sides, so a signal of `len` samples gives exactly
+//! `len / hop` frames).
 
 /// Periodic Hann window of `win` samples, zero-padded and centred to `n_fft`
 /// (what `torch.stft` does with a shorter window).

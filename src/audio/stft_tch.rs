@@ -1,6 +1,7 @@
 //! STFT and its overlap-add inverse in libtorch (differentiable, CPU or CUDA), with the
-//! framing convention of DESIGN.md: reflect-pad `(n_fft - hop) / 2` on both sides, frames
-//! every `hop` samples with no centring, periodic Hann window → `len / hop` frames.
+//! framing convention of docs/ARCHITECTURE.md, "The mel": reflect-pad `(n_fft - hop) / 2`
+//! on both sides, frames every `hop` samples with no centring, periodic Hann window →
+//! `len / hop` frames.
 
 use tch::{Device, Kind, Tensor};
 

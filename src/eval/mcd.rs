@@ -5,7 +5,7 @@
 //! ([`super::dtw`]) — or frame by frame when the two share a time axis (copy synthesis).
 //!
 //! The mel cepstra here are computed from the voice's own log-mel spectrum (natural log
-//! of the Slaney-mel *amplitude*, see DESIGN.md), taking the mel bins as samples of the
+//! of the Slaney-mel *amplitude*, see docs/ARCHITECTURE.md), taking the mel bins as samples of the
 //! log spectrum on a warped frequency axis, ω_m = π(m + ½)/N: c_q = (1/N) Σ_m ln A_m ·
 //! cos(q ω_m), the DCT-II scaled so that ln A(ω) ≈ c₀ + 2 Σ_q c_q cos(q ω) — the cepstrum
 //! convention the 10√2/ln 10 constant assumes. With every coefficient (q = 1..N−1),

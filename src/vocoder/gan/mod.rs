@@ -11,7 +11,7 @@
 //! - [`fast`]: the folded, channels-last inference form.
 //! - [`discriminators`]: multi-period and multi-scale discriminators.
 //! - [`losses`]: least-squares GAN, feature matching, mel L1.
-//! - [`segments`]: random training windows of a corpus.
+//! - [`norm_convs`]: the weight- and spectrally-normalised convolutions of the discriminators.
 //! - [`train`]: the training task for `ferry train gan`.
 
 pub mod config;
