@@ -68,6 +68,21 @@ pub fn fastpitch_loss(out: &TrainOutput, mel: &Tensor, text_lens: &Tensor, mel_l
     LossTerms { total, mel: mel_loss, duration, pitch, energy, attn, bin, kl_weight: kl }
 }
 
+/// The mel MSE of a decoder that outputs, for every frame, the mean target frame of the
+/// symbol the hard alignment gives it: the phoneme-level baseline a trained decoder must
+/// beat (it knows which symbol each frame belongs to, nothing finer). `hard`: [B, T, S];
+/// `mel`: [B, n_mel, T] targets.
+pub fn symbol_mean_mse(hard: &Tensor, mel: &Tensor, mel_lens: &Tensor) -> Tensor {
+    let mel_tgt = mel.transpose(1, 2); // [B, T, n_mel]
+    let t = mel_tgt.size()[1].min(hard.size()[1]);
+    let (hard, mel_tgt) = (hard.narrow(1, 0, t), mel_tgt.narrow(1, 0, t));
+    let sums = hard.transpose(1, 2).matmul(&mel_tgt); // [B, S, n_mel]
+    let counts = hard.sum_dim_intlist(1, false, Kind::Float).unsqueeze(2).clamp_min(1.0); // [B, S, 1]
+    let per_frame = hard.matmul(&(sums / counts)); // [B, T, n_mel]
+    let mask = mask_from_lens(mel_lens, t).expand_as(&mel_tgt);
+    masked_mse(&per_frame, &mel_tgt, &mask)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +94,17 @@ mod tests {
         assert_eq!(kl_weight(&cfg, 100), 0.0);
         assert!((kl_weight(&cfg, 125) - 1.0).abs() < 1e-12);
         assert_eq!(kl_weight(&cfg, 1000), 2.0);
+    }
+
+    #[test]
+    fn symbol_mean_baseline_is_zero_on_piecewise_constant_mels_and_not_otherwise() {
+        // 5 frames, 2 symbols (3 + 2 frames), 2 mel bands.
+        let hard = Tensor::from_slice(&[1f32, 0., 1., 0., 1., 0., 0., 1., 0., 1.]).view([1, 5, 2]);
+        let lens = Tensor::from_slice(&[5i64]);
+        let flat = Tensor::from_slice(&[1f32, 1., 1., 4., 4., -2., -2., -2., 0., 0.]).view([1, 2, 5]);
+        assert!(symbol_mean_mse(&hard, &flat, &lens).double_value(&[]).abs() < 1e-9);
+        // Frame values 0, 3, 0 inside the first symbol: its mean is 1, squared errors 1, 4, 1.
+        let bumpy = Tensor::from_slice(&[0f32, 3., 0., 4., 4., 0., 0., 0., 0., 0.]).view([1, 2, 5]);
+        assert!((symbol_mean_mse(&hard, &bumpy, &lens).double_value(&[]) - 0.6).abs() < 1e-6);
     }
 }

@@ -197,6 +197,8 @@ impl AcousticTask {
             let pred = (out.log_dur_pred.exp() - 1.0).clamp(0.0, self.cfg.model.max_duration).round();
             let err = ((pred - out.dur_tgt.to_kind(Kind::Float)).abs() * &mask).sum(Kind::Float) / mask.sum(Kind::Float).clamp_min(1.0);
             losses.push("dur_frames_l1", v(&err));
+            // The phoneme-level baseline the decoder's mel MSE must beat.
+            losses.push("mel_symbol_mean", v(&super::loss::symbol_mean_mse(&out.attn_hard, &batch.mel, &batch.mel_lens)));
         }
         Ok((l.total, losses))
     }
