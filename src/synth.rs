@@ -101,7 +101,7 @@ impl Synthesizer {
     }
 
     /// Checks the prosody, then text (or SSML) → the frontend's sentences; none is an error.
-    fn sentences(&self, text: &str, prosody: &Prosody) -> Result<Vec<Utterance>> {
+    pub fn sentences(&self, text: &str, prosody: &Prosody) -> Result<Vec<Utterance>> {
         prosody.validate()?;
         let utterances = self.frontend.process(text)?;
         if utterances.is_empty() {
@@ -127,21 +127,21 @@ impl Synthesizer {
         let (mut samples, mut timestamps) = (Vec::new(), Timestamps::default());
         for u in &utterances {
             // A sentence starts where the audio before it ends.
-            let offset = samples.len() as f64 / self.sample_rate as f64;
-            let (mel, spans) = self.utterance_mel_timed(u, &prosody, offset)?;
+            let (audio, spans) = self.utterance_audio(u, &prosody, &opts.vocode, samples.len())?;
+            samples.extend(audio);
             timestamps.extend(spans);
-            let wav = self.vocoder.vocode(&mel, &opts.vocode)?;
-            samples.extend(Vec::<f32>::try_from(wav.flatten(0, -1).to_device(Device::Cpu).to_kind(Kind::Float))?);
         }
         Ok((Audio::new(samples, self.sample_rate), timestamps))
     }
 
-    /// Like [`utterance_mel`](Self::utterance_mel), with the spans of the utterance's words
-    /// and phonemes, the utterance starting `offset` seconds into the output.
-    pub fn utterance_mel_timed(&self, u: &Utterance, prosody: &Prosody, offset: f64) -> Result<(tch::Tensor, Timestamps)> {
+    /// One utterance → its samples at the voice's rate and the spans of its words and
+    /// phonemes, the utterance starting `samples_before` samples into the output.
+    pub fn utterance_audio(&self, u: &Utterance, prosody: &Prosody, vocode: &VocodeOptions, samples_before: usize) -> Result<(Vec<f32>, Timestamps)> {
         let out = self.acoustic.synthesize(&symbols_of(u), prosody)?;
         let seconds_per_frame = self.acoustic.mel.hop_size as f64 / self.acoustic.mel.sampling_rate as f64;
+        let offset = samples_before as f64 / self.sample_rate as f64;
         let spans = Timestamps::of_utterance(u, &out.frames, seconds_per_frame, offset)?;
-        Ok((out.mel, spans))
+        let wav = self.vocoder.vocode(&out.mel, vocode)?;
+        Ok((Vec::<f32>::try_from(wav.flatten(0, -1).to_device(Device::Cpu).to_kind(Kind::Float))?, spans))
     }
 }

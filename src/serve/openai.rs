@@ -6,8 +6,8 @@
 //! `speech.audio.delta` (base64 of the format's bytes) per sentence and a closing
 //! `speech.audio.done`. `"jsonl"` (Ferry's own): JSON lines, one `speech.audio.delta` per
 //! sentence with its `words` and `phonemes` (`{word, start, end}` in seconds from the start
-//! of the audio), then `speech.audio.done`. Ferry's own fields: `vocoder`, `pitch`, `energy`, `seed` and
-//! `input_format: "ssml"`. `model` may name a vocoder family or model (`gan`, `hifigan`);
+//! of the audio), then `speech.audio.done`. Ferry's own fields: `vocoder`, `pitch`,
+//! `energy`, `seed` and `input_format: "ssml"`. `model` may name a vocoder family or model (`gan`, `hifigan`);
 //! OpenAI's model names mean the server's default vocoder.
 
 use std::convert::Infallible;

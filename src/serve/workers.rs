@@ -14,7 +14,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tch::{Device, Kind};
+use tch::Device;
 use tokio::sync::mpsc;
 
 use super::error::ApiError;
@@ -206,24 +206,17 @@ impl Worker {
         let started = Instant::now();
         let metrics = self.metrics.clone();
         let tts = self.load(&job.voice, job.family)?;
-        let rate = f64::from(job.voice.config.sample_rate);
         let mut samples_out = 0usize;
         let prosody = job.opts.prosody();
-        prosody.validate()?;
         // The frontend reads the whole input at once (it is fast, and it is what `ferry synth`
         // does, so both speak alike); the models then go sentence by sentence.
-        let utterances = tts.frontend.process(&job.text)?;
-        if utterances.is_empty() {
-            return Err(Error::Text("nothing to say: the input holds no words".into()));
-        }
+        let utterances = tts.sentences(&job.text, &prosody)?;
         for (done, u) in utterances.iter().enumerate() {
             if job.reply.is_closed() {
                 eprintln!("ferry serve: the client left; its job stopped after {done} of {} sentences", utterances.len());
                 return Ok(());
             }
-            let (mel, timestamps) = tts.utterance_mel_timed(u, &prosody, samples_out as f64 / rate)?;
-            let wav = tts.vocoder.vocode(&mel, &job.opts.vocode)?;
-            let samples = Vec::<f32>::try_from(wav.flatten(0, -1).to_device(Device::Cpu).to_kind(Kind::Float))?;
+            let (samples, timestamps) = tts.utterance_audio(u, &prosody, &job.opts.vocode, samples_out)?;
             if done == 0 {
                 metrics.first_audio(job.queued);
             }
@@ -233,7 +226,7 @@ impl Worker {
                 return Ok(());
             }
         }
-        metrics.finished(started.elapsed(), samples_out as f64 / rate);
+        metrics.finished(started.elapsed(), samples_out as f64 / f64::from(job.voice.config.sample_rate));
         Ok(())
     }
 }
