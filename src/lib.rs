@@ -24,6 +24,7 @@ pub mod data;
 pub mod device;
 pub mod error;
 pub mod eval;
+pub mod httpd;
 pub mod listen;
 pub mod nn;
 pub mod plot;

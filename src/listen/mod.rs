@@ -10,7 +10,6 @@
 //!   ([`stats`]) with plots ([`plot`]).
 
 pub mod anchor;
-pub mod http;
 pub mod loudness;
 pub mod manifest;
 pub mod plan;

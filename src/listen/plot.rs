@@ -142,7 +142,6 @@ fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// 5×7 bitmap of a character (lower case drawn as upper case; unknown characters as a box).
 #[cfg(test)]
 mod tests {
     use super::*;

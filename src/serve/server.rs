@@ -2,7 +2,6 @@
 //! Wyoming when asked), and a clean exit on Ctrl-C or SIGTERM (requests in flight finish
 //! first, on both).
 
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -60,11 +59,11 @@ pub fn run(config: ServeConfig) -> Result<()> {
         // One signal stops both listeners.
         let (stop_tx, stop) = watch::channel(false);
         tokio::spawn(async move {
-            shutdown().await;
+            crate::httpd::shutdown_signal().await;
             let _ = stop_tx.send(true);
         });
         let mut http_stop = stop.clone();
-        let http = axum::serve(listener, router(app.clone())).with_graceful_shutdown(async move {
+        let http = crate::httpd::serve(listener, router(app.clone()), crate::httpd::Limits::default(), async move {
             let _ = http_stop.wait_for(|stopping| *stopping).await;
         });
         let wyoming = async move {
@@ -72,8 +71,8 @@ pub fn run(config: ServeConfig) -> Result<()> {
                 super::wyoming::serve(listener, app, stop).await;
             }
         };
-        let (served, ()) = tokio::join!(http.into_future(), wyoming);
-        served.map_err(|e| Error::External(format!("server: {e}")))
+        tokio::join!(http, wyoming);
+        Ok::<(), Error>(())
     })?;
     eprintln!("ferry serve: stopped");
     Ok(())
@@ -86,26 +85,4 @@ async fn bind(addr: SocketAddr, option: &str) -> Result<(TcpListener, SocketAddr
         .map_err(|e| Error::External(format!("cannot listen on {addr}: {e}; pick another {option} (or stop what uses it)")))?;
     let local = listener.local_addr().map_err(|e| Error::External(format!("listening socket: {e}")))?;
     Ok((listener, local))
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
 }
