@@ -11,15 +11,16 @@ CARGO ?= cargo
 # libtorch's OpenMP spin-waits by default (2 threads ran 7x slower than 1 on a 2-core box).
 export OMP_WAIT_POLICY ?= PASSIVE
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libasound2-dev pkg-config libopus-dev curl
+APT_PACKAGES := libasound2-dev pkg-config libopus-dev curl nginx
 
 .PHONY: setup sys-deps venv browser-deps build demo test bench fixtures clean voice eval-voice
 
 setup: sys-deps venv
 
 # System packages, installed only when absent: ALSA headers (cpal), libopus (the Opus
-# encoder of `ferry serve`), curl (the serve tests' client), and Chromium + Node.js for the
-# listening-test browser test.
+# encoder of `ferry serve`), curl (the serve tests' client), nginx (the load balancer of the
+# replica test; installed, not started), and Chromium + Node.js for the listening-test
+# browser test.
 sys-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \

@@ -78,6 +78,12 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// Kills the process at once (SIGKILL: no graceful stop, connections reset).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Whether the process is still running.
     pub fn alive(&mut self) -> bool {
         self.child.try_wait().map(|s| s.is_none()).unwrap_or(false)
