@@ -1,6 +1,6 @@
 //! `ferry serve` with curl: Piper's API, the listings, the API key, CORS, every kind of bad
 //! request (each its clear 4xx in OpenAI's shape, and the server still serves after them),
-//! and the 429 of a full queue.
+//! the 429 of a full queue, and `ferry bench serve` (20 clients, every response checked).
 
 mod serve_support;
 
@@ -333,4 +333,38 @@ fn a_client_that_disconnects_stops_its_synthesis() {
     assert!(server.alive());
     let r = post_json(&server.url("/v1/audio/speech"), &json!({"input": "Next one.", "response_format": "wav"}), &[]);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+}
+
+/// `ferry bench serve`: 20 concurrent clients for a bounded time against a server with room
+/// for them, every response checked (status and bytes); against a queue of one, the 429s are
+/// counted as failures and the command fails. No timing is asserted.
+#[test]
+fn bench_serve_loads_twenty_clients_and_checks_every_response() {
+    let tmp = tempfile::tempdir().unwrap();
+    let voices = write_voice(tmp.path());
+    let bench = |server: &Server, json: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .args(["bench", "serve", "--url", &server.base, "--clients", "20", "--seconds", "2", "--text", "Load it. Then check it.", "--json"])
+            .arg(json)
+            .output()
+            .unwrap()
+    };
+    let roomy = Server::start(&voices, &["--workers", "2", "--queue", "20", "--quiet"], &[]);
+    let json = tmp.path().join("load.json");
+    let o = bench(&roomy, &json);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!((r["clients"].as_u64(), r["failed"].as_u64()), (Some(20), Some(0)), "{r}");
+    assert!(r["served"].as_u64().unwrap() >= 20, "{r}");
+    assert!(r["response_bytes"].as_u64().unwrap() > 1000, "{r}");
+    let (p50, p99) = (r["latency_s"]["p50"].as_f64().unwrap(), r["latency_s"]["p99"].as_f64().unwrap());
+    assert!(p50 > 0.0 && p50 <= p99 && r["first_audio_s"]["p50"].as_f64().unwrap() <= p50, "{r}");
+    assert!(out.contains("served") && out.contains("first audio"), "{out}");
+
+    let tight = Server::start(&voices, &["--workers", "1", "--queue", "1", "--quiet"], &[]);
+    let o = bench(&tight, &tmp.path().join("tight.json"));
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("failure: status 429") && err.contains("requests failed"), "{out}\n{err}");
 }

@@ -8,6 +8,7 @@ pub mod mel;
 pub mod profiler;
 pub mod record;
 pub mod say;
+pub mod serve_load;
 pub mod suite;
 pub mod teacher;
 pub mod text;

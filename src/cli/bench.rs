@@ -59,6 +59,10 @@ pub enum BenchWhat {
     /// What `ferry say` listeners get, per family: time to first audio for a 20-word
     /// sentence and underruns over minutes of text, on a simulated real-time sound card.
     Say(SayBenchArgs),
+    /// Load on `ferry serve`: N clients for a bounded time, every response checked; requests
+    /// served, latency and time-to-first-audio percentiles.
+    #[command(after_help = crate::cli::bench_serve::AFTER_HELP)]
+    Serve(crate::cli::bench_serve::ServeBenchArgs),
 }
 
 /// Options of `ferry bench say`.
@@ -147,6 +151,7 @@ pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
         BenchWhat::Text { megabytes } => crate::bench::text::run(megabytes),
         BenchWhat::Ar(a) => run_ar(g, a),
         BenchWhat::Say(a) => run_say(g, a),
+        BenchWhat::Serve(a) => super::bench_serve::run(g, a),
     }
 }
 
@@ -156,11 +161,7 @@ fn run_say(g: &GlobalArgs, a: SayBenchArgs) -> Result<()> {
     if !(a.minutes > 0.0 && a.minutes <= 600.0) || !(a.buffer > 0.0) {
         return Err(crate::Error::arg("--minutes must be in (0, 600] and --buffer positive"));
     }
-    let families: Vec<Family> = if a.families.trim().eq_ignore_ascii_case("all") {
-        Family::ALL.to_vec()
-    } else {
-        a.families.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::parse).collect::<Result<_>>()?
-    };
+    let families: Vec<Family> = Family::parse_list(&a.families)?.unwrap_or_else(|| Family::ALL.to_vec());
     let text_path = a.text.clone().unwrap_or_else(|| crate::text::lexicon::data_dir().join("sentences/test.txt"));
     let body = std::fs::read_to_string(&text_path).map_err(|e| crate::Error::io(&text_path, e))?;
     let text: Vec<String> = body.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();

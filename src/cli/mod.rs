@@ -9,6 +9,7 @@ mod g2p_eval;
 mod g2p_train;
 mod compare;
 mod bench_vocoder;
+mod bench_serve;
 mod eval;
 mod listen;
 mod mel;
