@@ -113,6 +113,9 @@ fn bad_recipes_are_refused_with_the_reason() {
     let mut r = tiny_recipe(tmp.path());
     r.stages[1].name = "acoustic".into();
     assert!(r.validate().unwrap_err().to_string().contains("unique"));
+    let r = tiny_recipe(tmp.path());
+    let err = recipe::run(&r, &RunOptions { only: vec!["acustic".into()], ..opts() }).unwrap_err().to_string();
+    assert!(err.contains("--only acustic") && err.contains("acoustic, gan"), "{err}");
     let path = tmp.path().join("recipe.json");
     std::fs::write(&path, "{\"data\": 1}").unwrap();
     let err = Recipe::load(&path).unwrap_err().to_string();

@@ -188,6 +188,15 @@ fn last_validation(dir: &Path) -> serde_json::Map<String, serde_json::Value> {
         .unwrap_or_default()
 }
 
+/// The first validation the stage's log holds at `step`.
+fn validation_at(dir: &Path, step: u64) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let log = std::fs::read_to_string(dir.join("train.jsonl")).ok()?;
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["kind"] == "val" && v["step"].as_u64() == Some(step))
+        .and_then(|v| v.as_object().cloned())
+}
+
 /// The headline validation loss of a log line: the entry its `headline` field names (the
 /// task's first loss).
 fn headline(val: &serde_json::Map<String, serde_json::Value>) -> Option<f64> {
@@ -239,6 +248,10 @@ pub fn status(recipe: &Recipe) -> Result<Status> {
 /// Runs the recipe's stages in order within the budget, exports what improved, writes and
 /// returns the status.
 pub fn run(recipe: &Recipe, opts: &RunOptions) -> Result<Status> {
+    if let Some(bad) = opts.only.iter().find(|n| !recipe.stages.iter().any(|s| &s.name == *n)) {
+        let names: Vec<&str> = recipe.stages.iter().map(|s| s.name.as_str()).collect();
+        return Err(Error::arg(format!("--only {bad}: the recipe has no such stage (it has: {})", names.join(", "))));
+    }
     std::fs::create_dir_all(&recipe.out).map_err(|e| Error::io(&recipe.out, e))?;
     let t0 = Instant::now();
     let mel = if recipe.voice.join("voice.json").is_file() {
@@ -366,8 +379,11 @@ fn export_improved(recipe: &Recipe, status: &mut Status) -> Result<()> {
             continue;
         }
         let Some(val) = headline(&st.last_validation) else { continue };
-        let before = exported.get(&st.name).and_then(|e| e["val"].as_f64());
         let prev_step = exported.get(&st.name).and_then(|e| e["step"].as_u64()).unwrap_or(0);
+        // The exported weights validated on this run's held-out rows (the trainer does that
+        // before the first step from a pack) are the fair reference; the figure recorded at
+        // export time may come from another machine's split.
+        let before = validation_at(&dir, prev_step).as_ref().and_then(headline).or_else(|| exported.get(&st.name).and_then(|e| e["val"].as_f64()));
         let better = before.is_none_or(|b| val < b * (1.0 - recipe.export_margin));
         if !better || st.step <= prev_step {
             continue;

@@ -178,6 +178,16 @@ impl Trainer {
             save_checkpoint(&ckpt, step, &task.checkpoint_parts(), &export, &meta)?;
             Ok(spent)
         };
+        // Weights from a pack are validated before the first step, on this run's data: the
+        // learning curve then starts where the released model stands, and what the run gains
+        // over it is measured on the same held-out rows (an earlier machine's split may differ).
+        let from_release = !cfg.resume && !cfg.init_from.is_empty();
+        if from_release && cfg.validate_every > 0 && start < cfg.max_steps {
+            let dir = cfg.out_dir.join("val").join(format!("step_{start:08}"));
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            let val = bar.suspend(|| tch::no_grad(|| task.validate(start, &dir)))?;
+            write_log(&mut log, &log_path, "val", start, t0.elapsed().as_secs_f64(), before.cpu_seconds + clock.cpu_seconds(), &val)?;
+        }
         let mut saved = None;
         let mut history = Vec::new();
         let mut stopped = None;
@@ -386,6 +396,34 @@ mod tests {
         assert!(log.lines().any(|l| l.contains("\"val\"")));
         assert!(dir.join("val/step_00000020/note.txt").is_file());
         assert!(!dir.join("checkpoint.safetensors.tmp").exists());
+    }
+
+    #[test]
+    fn a_run_from_released_weights_validates_them_before_its_first_step() {
+        let tmp = tempfile::tempdir().unwrap();
+        let trained_dir = tmp.path().join("trained");
+        let mut trained = Regression::new();
+        Trainer::new(cfg(&trained_dir, 30, false)).run(&mut trained).unwrap();
+        // The trained weights as a released file (fp32; no voice.json, so the run counts from 0).
+        let release = tmp.path().join("release.safetensors");
+        let weights: Vec<(String, Tensor)> = trained.vs.variables().into_iter().collect();
+        crate::nn::safetensors::write(&release, &weights, None).unwrap();
+        let dir = tmp.path().join("from-release");
+        let from = vec![crate::train::init::InitSource { store: None, path: release }];
+        Trainer::new(TrainerConfig { init_from: from, ..cfg(&dir, 45, false) }).run(&mut Regression::new()).unwrap();
+        let vals = |dir: &std::path::Path| -> Vec<serde_json::Value> {
+            let log = std::fs::read_to_string(dir.join("train.jsonl")).unwrap();
+            log.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()).filter(|v| v["kind"] == "val").collect()
+        };
+        let v = vals(&dir);
+        // Before any update (the released weights), then at step 20, 40 and the end.
+        assert_eq!(v.iter().map(|v| v["step"].as_u64().unwrap()).collect::<Vec<_>>(), vec![0, 20, 40, 45]);
+        let released = vals(&trained_dir).last().unwrap()["mse"].as_f64().unwrap();
+        assert!((v[0]["mse"].as_f64().unwrap() - released).abs() < 1e-6, "{} vs {released}", v[0]);
+        assert!(dir.join("val/step_00000000/note.txt").is_file());
+        // A resumed run does not validate again at its start.
+        Trainer::new(cfg(&dir, 50, true)).run(&mut Regression::new()).unwrap();
+        assert_eq!(vals(&dir).iter().map(|v| v["step"].as_u64().unwrap()).collect::<Vec<_>>(), vec![0, 20, 40, 45, 50]);
     }
 
     #[test]
