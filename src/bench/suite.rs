@@ -124,6 +124,10 @@ pub fn save(result: &SuiteResult, results_dir: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// The line of `bench/README.md` below which `ferry bench all` keeps what is there (the
+/// sections of the other benchmarks).
+pub const KEEP_MARKER: &str = "<!-- ferry bench all rewrites what is above this line and keeps what follows -->";
+
 /// The README for `bench/`: the latest table, its provenance and the definitions.
 pub fn readme(result: &SuiteResult, command: &str, results_file: &Path) -> String {
     let r = &result.records[0];

@@ -114,11 +114,7 @@ pub fn run_vocoder(g: &GlobalArgs, a: VocoderBenchArgs) -> Result<()> {
 
 pub fn run_all(g: &GlobalArgs, a: AllBenchArgs) -> Result<()> {
     let device = pick_device(g)?;
-    let families = if a.families.trim().eq_ignore_ascii_case("all") {
-        Family::ALL.to_vec()
-    } else {
-        a.families.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::parse).collect::<Result<Vec<Family>>>()?
-    };
+    let families: Vec<Family> = Family::parse_list(&a.families)?.unwrap_or_else(|| Family::ALL.to_vec());
     let s = suite::Suite {
         families,
         seconds: a.common.seconds,
@@ -141,7 +137,12 @@ pub fn run_all(g: &GlobalArgs, a: AllBenchArgs) -> Result<()> {
         s.threads.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(","),
         vb::device_label(device).split(' ').next().unwrap_or("cpu")
     );
-    let readme = suite::readme(&result, &command, &path);
+    let mut readme = suite::readme(&result, &command, &path);
+    // Sections other benchmarks wrote below the marker (the servers') are kept.
+    if let Some(kept) = std::fs::read_to_string(&a.readme).ok().and_then(|old| old.find(suite::KEEP_MARKER).map(|i| old[i..].to_string())) {
+        readme.push('\n');
+        readme.push_str(&kept);
+    }
     if let Some(dir) = a.readme.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }

@@ -88,27 +88,9 @@ pub struct CompareArgs {
     pub force: bool,
 }
 
-/// Parses `--families`: `None` for all, else the named families.
-fn parse_families(s: &str) -> Result<Option<Vec<Family>>> {
-    if s.trim().eq_ignore_ascii_case("all") {
-        return Ok(None);
-    }
-    let mut out = Vec::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let f: Family = part.parse()?;
-        if !out.contains(&f) {
-            out.push(f);
-        }
-    }
-    if out.is_empty() {
-        return Err(Error::arg("--families is empty; give `all` or a list such as gan,diffusion"));
-    }
-    Ok(Some(out))
-}
-
 pub fn run(g: &GlobalArgs, a: CompareArgs) -> Result<()> {
     let sentences = read_sentences(&a.sentences)?;
-    let named = parse_families(&a.families)?;
+    let named = Family::parse_list(&a.families)?;
     if !a.lufs.is_finite() || !(-70.0..=0.0).contains(&a.lufs) {
         return Err(Error::arg(format!("--lufs {} is out of range; use a level between -70 and 0 (e.g. -23)", a.lufs)));
     }
@@ -233,9 +215,9 @@ mod tests {
 
     #[test]
     fn families_list() {
-        assert_eq!(parse_families("all").unwrap(), None);
-        assert_eq!(parse_families("gan, diffwave,gan").unwrap(), Some(vec![Family::Gan, Family::Diffusion]));
-        assert!(parse_families("wavenet").is_err());
-        assert!(parse_families(",").is_err());
+        assert_eq!(Family::parse_list("all").unwrap(), None);
+        assert_eq!(Family::parse_list("gan, diffwave,gan").unwrap(), Some(vec![Family::Gan, Family::Diffusion]));
+        assert!(Family::parse_list("wavenet").is_err());
+        assert!(Family::parse_list(",").is_err());
     }
 }

@@ -104,24 +104,11 @@ pub fn run(g: &GlobalArgs, a: EvalArgs) -> Result<()> {
 
 /// "all" → every family the voice has weights for, then griffin-lim; else a comma list.
 fn parse_families(spec: &str, voice: &Voice) -> Result<Vec<Family>> {
-    if spec.trim().eq_ignore_ascii_case("all") {
-        return Ok(Family::ALL
-            .into_iter()
-            .filter(|f| *f == Family::GriffinLim || voice.config.vocoders.contains_key(f.key()))
-            .collect());
+    let Some(named) = Family::parse_list(spec)? else {
+        return Ok(Family::ALL.into_iter().filter(|f| *f == Family::GriffinLim || voice.config.vocoders.contains_key(f.key())).collect());
+    };
+    for f in named.iter().filter(|f| **f != Family::GriffinLim) {
+        voice.vocoder_entry(f.key())?;
     }
-    let mut out = Vec::new();
-    for part in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let f: Family = part.parse()?;
-        if f != Family::GriffinLim {
-            voice.vocoder_entry(f.key())?;
-        }
-        if !out.contains(&f) {
-            out.push(f);
-        }
-    }
-    if out.is_empty() {
-        return Err(Error::arg("--families is empty; use all or a list such as gan,griffin-lim"));
-    }
-    Ok(out)
+    Ok(named)
 }

@@ -102,6 +102,27 @@ impl FromStr for Family {
     }
 }
 
+impl Family {
+    /// Parses a `--families` list: `all` is `None`; otherwise the named families (keys or
+    /// model names, comma-separated), in order and without repeats. An empty list is an error.
+    pub fn parse_list(spec: &str) -> Result<Option<Vec<Family>>> {
+        if spec.trim().eq_ignore_ascii_case("all") {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let f: Family = part.parse()?;
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::arg("--families is empty; give `all` or a list such as gan,diffusion"));
+        }
+        Ok(Some(out))
+    }
+}
+
 /// Arithmetic precision of a vocoder's inference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precision {

@@ -18,7 +18,7 @@ pub mod model;
 pub mod train;
 
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use tch::{nn::VarStore, Device, Kind, Tensor};
 
 pub use config::{Config, PriorKind};
@@ -32,18 +32,6 @@ use crate::voice::Voice;
 
 /// Model name in voice packs.
 pub const MODEL_NAME: &str = "cvae";
-
-/// `n` standard-normal numbers from `seed` (Box–Muller), independent of libtorch's global RNG.
-pub fn seeded_normal(n: usize, seed: u64) -> Vec<f32> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| {
-            let u1: f64 = rng.gen_range(f64::EPSILON..1.0);
-            let u2: f64 = rng.gen();
-            ((-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()) as f32
-        })
-        .collect()
-}
 
 /// The VAE vocoder ready for inference: prior, then the folded channels-last decoder.
 pub struct Cvae {
@@ -82,7 +70,7 @@ impl Cvae {
             let eps = if temperature == 0.0 {
                 m.zeros_like()
             } else {
-                Tensor::from_slice(&seeded_normal(m.numel(), seed)).view(m.size().as_slice()).to_device(m.device())
+                crate::nn::noise::gaussian(&mut StdRng::seed_from_u64(seed), &m.size(), m.device())
             };
             gaussian::reparameterize(&m, &logs, &eps, temperature)
         })

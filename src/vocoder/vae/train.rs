@@ -168,7 +168,7 @@ impl TrainTask for VaeTask {
         let (e, y_post) = self.elbo(&y, 1.0, 0.0);
         let mel = self.input_mel.forward(&y);
         let (m_p, logs_p) = self.model.prior_stats(&mel);
-        let eps = Tensor::from_slice(&super::seeded_normal(m_p.numel(), 0)).view(m_p.size().as_slice()).to_device(self.device);
+        let eps = crate::nn::noise::gaussian(&mut StdRng::seed_from_u64(0), &m_p.size(), self.device);
         let z = reparameterize(&m_p, &logs_p, &eps, self.cfg.temperature);
         let y_prior = self.model.decode(&mel, &z).squeeze_dim(1);
         let prior_err = mel_l1(&self.loss_mel.forward(&y), &self.loss_mel.forward(&y_prior));
