@@ -13,7 +13,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libasound2-dev pkg-config libopus-dev curl nginx
 
-.PHONY: setup sys-deps venv browser-deps build demo test bench fixtures clean voice eval-voice
+.PHONY: setup sys-deps venv browser-deps build demo test bench bench-wyoming fixtures clean voice eval-voice
 
 setup: sys-deps venv
 
@@ -71,6 +71,11 @@ bench: build
 	./target/release/ferry bench mel
 	./target/release/ferry bench all
 	./target/release/ferry bench say --families gan --minutes 5
+
+# Ferry's Wyoming server against wyoming-piper (the teacher voice), driven by wyoming-bench in
+# one run (.venv-peer from scripts/peer/requirements.txt); the report goes to bench/results/.
+bench-wyoming: build
+	scripts/bench_wyoming.sh joe gan
 
 # Train the shipped voice on this machine: the teacher corpus (VOICE_HOURS of audio,
 # resumable), then every stage of voices/joe/recipe.json within MINUTES of wall time. Rerun to

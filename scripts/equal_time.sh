@@ -2,7 +2,8 @@
 # Candidates of one family trained for the same CPU time, one after another on one libtorch
 # thread, then compared on their last validation (bench/TRAINING.md's equal-time tables).
 #   scripts/equal_time.sh OUT CPU_MINUTES NAME=MODEL[:CONFIG] [NAME=MODEL[:CONFIG] ...]
-# e.g. scripts/equal_time.sh runs/equal/gan 30 vocos-cpu=vocos:vocos-cpu compact-cpu=gan:bench/configs/hifigan-compact-cpu.json
+# e.g. scripts/equal_time.sh runs/equal/gan 30 vocos-cpu=vocos compact-cpu=gan:bench/configs/hifigan-compact-cpu.json
+# (CONFIG is a JSON file; without one the model trains its default preset)
 # A finished candidate (its train.jsonl ends with a validation at the budget) is not rerun.
 # DATA (default data/corpus/joe), VALIDATE_EVERY (default 500) and FERRY may be set.
 set -euo pipefail
