@@ -55,13 +55,7 @@ fn main() {
 /// A C++17 build of one shim against libtorch's headers.
 fn shim(torch: &std::path::Path, file: &str) -> cc::Build {
     let mut build = cc::Build::new();
-    build
-        .cpp(true)
-        .file(file)
-        .include(torch.join("include"))
-        .include(torch.join("include/torch/csrc/api/include"))
-        .flag("-std=c++17")
-        .flag_if_supported("-w");
+    build.cpp(true).file(file).include(torch.join("include")).include(torch.join("include/torch/csrc/api/include")).flag("-std=c++17").flag_if_supported("-w");
     build
 }
 
@@ -73,8 +67,7 @@ fn shim(torch: &std::path::Path, file: &str) -> cc::Build {
 /// used, so a copy from another CUDA release does.
 fn cuda_runtime_headers(torch: &std::path::Path) -> Option<Vec<PathBuf>> {
     let site = torch.parent()?;
-    let mut candidates: Vec<PathBuf> =
-        std::fs::read_dir(site.join("nvidia")).into_iter().flatten().flatten().map(|e| e.path().join("include")).collect();
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(site.join("nvidia")).into_iter().flatten().flatten().map(|e| e.path().join("include")).collect();
     candidates.sort();
     if let Some(home) = std::env::var_os("CUDA_HOME") {
         candidates.push(PathBuf::from(home).join("include"));

@@ -14,9 +14,8 @@ fn main() -> ferry::Result<()> {
     let arg = |i: usize, d: &str| args.get(i).cloned().unwrap_or_else(|| d.to_string());
     let family: Family = arg(0, "gan").parse()?;
     let config = arg(1, "v1");
-    let parse = |i: usize, d: &str| -> ferry::Result<f64> {
-        arg(i, d).parse::<f64>().map_err(|_| ferry::Error::arg(format!("argument {} must be a number", i + 1)))
-    };
+    let parse =
+        |i: usize, d: &str| -> ferry::Result<f64> { arg(i, d).parse::<f64>().map_err(|_| ferry::Error::arg(format!("argument {} must be a number", i + 1))) };
     let seconds = parse(2, "10")?;
     let threads = parse(3, "2")? as usize;
     let runs = parse(4, "3")? as usize;

@@ -93,11 +93,7 @@ impl Error {
 /// The message of a panic's payload without the wrapping of tch's `unwrap` and without the
 /// C++ stack libtorch appends (an escaped `\n` in the debug-printed error).
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    let text = payload
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| payload.downcast_ref::<&str>().copied())
-        .unwrap_or("unknown error");
+    let text = payload.downcast_ref::<String>().map(String::as_str).or_else(|| payload.downcast_ref::<&str>().copied()).unwrap_or("unknown error");
     let text = text.lines().next().unwrap_or(text);
     let text = text.split("\\n").next().unwrap_or(text);
     text.trim_start_matches("called `Result::unwrap()` on an `Err` value: ").trim_start_matches("Torch(\"").trim().to_string()

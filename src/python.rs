@@ -13,9 +13,10 @@ pub fn interpreter() -> Result<PathBuf> {
         return Ok(PathBuf::from(p));
     }
     let candidates = [PathBuf::from(".venv/bin/python"), Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python")];
-    candidates.into_iter().find(|p| p.exists()).ok_or_else(|| {
-        Error::External("no Python environment found: run `make venv` (or set FERRY_PYTHON to a python with librosa)".into())
-    })
+    candidates
+        .into_iter()
+        .find(|p| p.exists())
+        .ok_or_else(|| Error::External("no Python environment found: run `make venv` (or set FERRY_PYTHON to a python with librosa)".into()))
 }
 
 /// Path of a script in the project's `scripts/` folder.
@@ -31,11 +32,7 @@ pub fn script(name: &str) -> PathBuf {
 /// Runs `scripts/<name>` with arguments and returns its standard output.
 pub fn run_script(name: &str, args: &[&str]) -> Result<String> {
     let py = interpreter()?;
-    let out = Command::new(&py)
-        .arg(script(name))
-        .args(args)
-        .output()
-        .map_err(|e| Error::External(format!("cannot run {}: {e}", py.display())))?;
+    let out = Command::new(&py).arg(script(name)).args(args).output().map_err(|e| Error::External(format!("cannot run {}: {e}", py.display())))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("(no output)");

@@ -75,9 +75,10 @@ impl Synthesizer {
         let acoustic = AcousticModel::load(voice, device)?;
         let tokenizer = voice.path(&voice.config.tokenizer);
         if !tokenizer.is_file() {
-            return Err(Error::voice(voice.name(), format!(
-                "its tokenizer {} is missing; the acoustic model's symbol ids need it (re-export the voice)", tokenizer.display()
-            )));
+            return Err(Error::voice(
+                voice.name(),
+                format!("its tokenizer {} is missing; the acoustic model's symbol ids need it (re-export the voice)", tokenizer.display()),
+            ));
         }
         let frontend = Frontend::new(frontend_options(Some(tokenizer)))?;
         let vocoder = vocoder::load(voice, family, device)?;

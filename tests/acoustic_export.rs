@@ -23,7 +23,17 @@ fn export_carries_the_training_vocabulary() {
     // A vocabulary of its own (not the default English one): padding, then 8 symbols.
     let mut symbols = vec![ferry::text::phonemes::marks::PAD.to_string()];
     symbols.extend(["AA1", "B", "K", "D", "EH1", "F", "G", "HH"].map(String::from));
-    let cfg = TrainerConfig { out_dir: dir.path().to_path_buf(), max_steps: 2, log_every: 1, validate_every: 0, checkpoint_every: 0, progress: false, autocast: false, seed: 0, ..Default::default() };
+    let cfg = TrainerConfig {
+        out_dir: dir.path().to_path_buf(),
+        max_steps: 2,
+        log_every: 1,
+        validate_every: 0,
+        checkpoint_every: 0,
+        progress: false,
+        autocast: false,
+        seed: 0,
+        ..Default::default()
+    };
     let summary = Trainer::new(cfg).run(&mut task().with_symbols(symbols.clone())).unwrap();
     let voice_dir = dir.path().join("voice");
     let entry = ferry::train::export::export(&summary.checkpoint, &voice_dir).unwrap();

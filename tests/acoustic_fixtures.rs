@@ -14,12 +14,7 @@ use ferry::train::TrainTask;
 
 /// Letters, space and punctuation as symbols (1-based; the phoneme frontend's ids work the same).
 fn letters() -> TextStep {
-    Arc::new(|s: &str| {
-        Ok(s.to_lowercase()
-            .chars()
-            .filter_map(|c| " abcdefghijklmnopqrstuvwxyz,.?!'-".find(c).map(|k| k as i64 + 1))
-            .collect())
-    })
+    Arc::new(|s: &str| Ok(s.to_lowercase().chars().filter_map(|c| " abcdefghijklmnopqrstuvwxyz,.?!'-".find(c).map(|k| k as i64 + 1)).collect()))
 }
 
 #[test]

@@ -23,7 +23,18 @@ fn task() -> AcousticTask {
 }
 
 fn run(dir: &std::path::Path, max_steps: u64, resume: bool) -> ferry::train::TrainSummary {
-    let cfg = TrainerConfig { out_dir: dir.to_path_buf(), max_steps, log_every: 1, validate_every: 0, checkpoint_every: 0, resume, progress: false, autocast: false, seed: 0, ..Default::default() };
+    let cfg = TrainerConfig {
+        out_dir: dir.to_path_buf(),
+        max_steps,
+        log_every: 1,
+        validate_every: 0,
+        checkpoint_every: 0,
+        resume,
+        progress: false,
+        autocast: false,
+        seed: 0,
+        ..Default::default()
+    };
     Trainer::new(cfg).run(&mut task()).unwrap()
 }
 
@@ -38,7 +49,14 @@ fn resume_continues_the_loss_curve() {
     assert_eq!(second.start_step, 24);
     assert_eq!(second.history.first().map(|h| h.0), Some(25));
     let at = |s: &ferry::train::TrainSummary, step: u64| s.history.iter().find(|h| h.0 == step).map(|h| h.1.headline()).unwrap();
-    eprintln!("step 24: {:.4}; step 25 straight {:.4} vs resumed {:.4}; step 48 {:.4} vs {:.4}", at(&first, 24), at(&whole, 25), at(&second, 25), at(&whole, 48), at(&second, 48));
+    eprintln!(
+        "step 24: {:.4}; step 25 straight {:.4} vs resumed {:.4}; step 48 {:.4} vs {:.4}",
+        at(&first, 24),
+        at(&whole, 25),
+        at(&second, 25),
+        at(&whole, 48),
+        at(&second, 48)
+    );
     for step in [25, 30, 36, 48] {
         let (a, b) = (at(&whole, step), at(&second, step));
         assert!((a - b).abs() <= 1e-3 * a.abs().max(1.0), "step {step}: {a} in one run, {b} after resuming");

@@ -5,12 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn ferry(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(args)
-        .current_dir(cwd)
-        .env("FERRY_VOICES", cwd.join("voices"))
-        .output()
-        .expect("run ferry")
+    Command::new(env!("CARGO_BIN_EXE_ferry")).args(args).current_dir(cwd).env("FERRY_VOICES", cwd.join("voices")).output().expect("run ferry")
 }
 
 fn sample() -> PathBuf {
@@ -47,7 +42,10 @@ fn write_wav(path: &Path, rate: u32, channels: u16, bits: u16, seconds: f32) {
 fn resynth_griffin_lim_keeps_length_within_one_hop() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out.wav");
-    let o = ferry(&["--device", "cpu", "resynth", sample().to_str().unwrap(), "-o", out.to_str().unwrap(), "--vocoder", "griffin-lim", "--iterations", "16"], tmp.path());
+    let o = ferry(
+        &["--device", "cpu", "resynth", sample().to_str().unwrap(), "-o", out.to_str().unwrap(), "--vocoder", "griffin-lim", "--iterations", "16"],
+        tmp.path(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (a, _) = ferry::audio::read_wav(sample()).unwrap();
     let (b, _) = ferry::audio::read_wav(&out).unwrap();
@@ -148,13 +146,10 @@ fn broken_voice_packs_are_named() {
         mel: Default::default(),
         tokenizer: "tokenizer.json".into(),
         acoustic: None,
-        vocoders: [("gan".to_string(), ModelEntry {
-            model: "hifigan".into(),
-            file: "gan.safetensors".into(),
-            config: serde_json::json!({}),
-            parameters: 10,
-            training: Default::default(),
-        })]
+        vocoders: [(
+            "gan".to_string(),
+            ModelEntry { model: "hifigan".into(), file: "gan.safetensors".into(), config: serde_json::json!({}), parameters: 10, training: Default::default() },
+        )]
         .into(),
         default_vocoder: Some("gan".into()),
     };

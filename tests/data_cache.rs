@@ -7,10 +7,7 @@ use std::sync::Arc;
 
 use ferry::audio::pitch::PitchConfig;
 use ferry::audio::{MelConfig, MelExtractor};
-use ferry::data::{
-    cache, AcousticBatch, BucketBatcher, BucketConfig, Dataset, DatasetOptions, FeatureCache, Prefetcher, SegmentSampler,
-    Served, TextStep,
-};
+use ferry::data::{cache, AcousticBatch, BucketBatcher, BucketConfig, Dataset, DatasetOptions, FeatureCache, Prefetcher, SegmentSampler, Served, TextStep};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures")

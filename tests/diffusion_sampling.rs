@@ -101,10 +101,19 @@ fn fp16_weights_round_trip() {
     ferry::nn::safetensors::save_var_store(voc.var_store(), &path, Some(Kind::Half)).unwrap();
     let back = DiffWaveVocoder::from_file(voc.config(), &path, Device::Cpu).unwrap();
     let names: Vec<String> = back.var_store().variables().into_keys().collect();
-    for want in ["input_projection.weight", "diffusion_embedding.projection1.weight", "diffusion_embedding.projection2.bias",
-        "spectrogram_upsampler.conv1.weight", "spectrogram_upsampler.conv2.bias", "residual_layers.4.dilated_conv.weight",
-        "residual_layers.0.diffusion_projection.weight", "residual_layers.0.conditioner_projection.weight",
-        "residual_layers.0.output_projection.bias", "skip_projection.weight", "output_projection.weight"] {
+    for want in [
+        "input_projection.weight",
+        "diffusion_embedding.projection1.weight",
+        "diffusion_embedding.projection2.bias",
+        "spectrogram_upsampler.conv1.weight",
+        "spectrogram_upsampler.conv2.bias",
+        "residual_layers.4.dilated_conv.weight",
+        "residual_layers.0.diffusion_projection.weight",
+        "residual_layers.0.conditioner_projection.weight",
+        "residual_layers.0.output_projection.bias",
+        "skip_projection.weight",
+        "output_projection.weight",
+    ] {
         assert!(names.iter().any(|n| n == want), "missing {want}");
     }
     let back_vars = back.var_store().variables();

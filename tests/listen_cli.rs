@@ -34,8 +34,22 @@ fn compare_then_report_and_errors() {
     let (ok, _, err) = ferry(&["compare", "-f", &d("s.txt"), "-o", &d("x"), "--reference", &d("ref"), "--families", "gan", "--device", "cpu"]);
     assert!(!ok && err.contains("gan"), "{err}");
 
-    let (ok, _, err) =
-        ferry(&["compare", "-f", &d("s.txt"), "-o", &d("study"), "--reference", &d("ref"), "--iterations", "4", "--mid-anchor", "--lufs", "-26", "--device", "cpu"]);
+    let (ok, _, err) = ferry(&[
+        "compare",
+        "-f",
+        &d("s.txt"),
+        "-o",
+        &d("study"),
+        "--reference",
+        &d("ref"),
+        "--iterations",
+        "4",
+        "--mid-anchor",
+        "--lufs",
+        "-26",
+        "--device",
+        "cpu",
+    ]);
     assert!(ok, "{err}");
     assert!(err.contains("skipped") && err.contains("reference, anchor-3.5k, anchor-7k, griffin-lim"), "{err}");
     let study = ferry::listen::Study::load(&dir.path().join("study")).unwrap();

@@ -45,7 +45,8 @@ fn rate_mushra(addr: std::net::SocketAddr, study: &Study, i: usize, n: Option<us
             let (st, wav) = http(addr, "GET", &format!("/audio/{listener}/{h}.wav"), None);
             assert_eq!((st, &wav[..4]), (200, &b"RIFF"[..]));
         }
-        let scores: Vec<_> = handles.iter().map(|h| json!({ "handle": h, "score": mushra_score(&study.stimulus(by_handle[h]).unwrap().condition, i) })).collect();
+        let scores: Vec<_> =
+            handles.iter().map(|h| json!({ "handle": h, "score": mushra_score(&study.stimulus(by_handle[h]).unwrap().condition, i) })).collect();
         let (st, body) = http(addr, "POST", "/api/rate", Some(&json!({ "listener": listener, "trial": t["token"], "scores": scores })));
         assert_eq!(st, 200, "{}", String::from_utf8_lossy(&body));
         rated += 1;
@@ -62,7 +63,14 @@ fn twenty_listeners_at_once_lose_no_rating_and_resume_after_restart() {
     let addr = server.addr;
     assert!(addr.ip().is_loopback());
     let rated: usize = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..20).map(|i| s.spawn({ let study = &study; move || rate_mushra(addr, study, i, None) })).collect();
+        let handles: Vec<_> = (0..20)
+            .map(|i| {
+                s.spawn({
+                    let study = &study;
+                    move || rate_mushra(addr, study, i, None)
+                })
+            })
+            .collect();
         handles.into_iter().map(|h| h.join().unwrap()).sum()
     });
     assert_eq!(rated, 60);
@@ -204,7 +212,11 @@ fn ab_and_mos_modes_store_and_report() {
         let (_, body) = http(server.addr, "POST", "/api/session", Some(&json!({ "listener": listener })));
         for t in json(&body)["trials"].as_array().unwrap() {
             let p = plan.iter().find(|p| p.token == t["token"].as_str().unwrap()).unwrap();
-            let scores: Vec<_> = p.stimuli.iter().map(|(h, id)| json!({ "handle": h, "score": if study.stimulus(id).unwrap().condition == "reference" { 1 } else { 0 } })).collect();
+            let scores: Vec<_> = p
+                .stimuli
+                .iter()
+                .map(|(h, id)| json!({ "handle": h, "score": if study.stimulus(id).unwrap().condition == "reference" { 1 } else { 0 } }))
+                .collect();
             let bad: Vec<_> = p.stimuli.iter().map(|(h, _)| json!({ "handle": h, "score": 1 })).collect();
             assert_eq!(http(server.addr, "POST", "/api/rate", Some(&json!({ "listener": listener, "trial": t["token"], "scores": bad }))).0, 400);
             assert_eq!(http(server.addr, "POST", "/api/rate", Some(&json!({ "listener": listener, "trial": t["token"], "scores": scores }))).0, 200);
@@ -218,8 +230,14 @@ fn ab_and_mos_modes_store_and_report() {
     for p in &plan {
         let (h, id) = &p.stimuli[0];
         let v = if study.stimulus(id).unwrap().condition == "reference" { 5 } else { 2 };
-        assert_eq!(http(server.addr, "POST", "/api/rate", Some(&json!({ "listener": listener, "trial": p.token, "scores": [{ "handle": h, "score": 3.5 }] }))).0, 400);
-        assert_eq!(http(server.addr, "POST", "/api/rate", Some(&json!({ "listener": listener, "trial": p.token, "scores": [{ "handle": h, "score": v }] }))).0, 200);
+        assert_eq!(
+            http(server.addr, "POST", "/api/rate", Some(&json!({ "listener": listener, "trial": p.token, "scores": [{ "handle": h, "score": 3.5 }] }))).0,
+            400
+        );
+        assert_eq!(
+            http(server.addr, "POST", "/api/rate", Some(&json!({ "listener": listener, "trial": p.token, "scores": [{ "handle": h, "score": v }] }))).0,
+            200
+        );
     }
     let rep = report::report_dir(&sd).unwrap();
     let ab = rep.ab.unwrap();

@@ -78,7 +78,11 @@ fn study() -> Study {
         sample_rate: 22_050,
         loudness: LoudnessInfo { requested_lufs: -23.0, target_lufs: -23.0, method: "BS.1770".into() },
         sentences: (1..=4).map(|i| Sentence { index: i, id: format!("{i:03}"), text: String::new() }).collect(),
-        conditions: vec![cond("reference", ConditionKind::Reference), cond("anchor-3.5k", ConditionKind::Anchor), cond("griffin-lim", ConditionKind::CopySynthesis)],
+        conditions: vec![
+            cond("reference", ConditionKind::Reference),
+            cond("anchor-3.5k", ConditionKind::Anchor),
+            cond("griffin-lim", ConditionKind::CopySynthesis),
+        ],
         stimuli: vec![],
         notes: vec![],
     }

@@ -88,7 +88,16 @@ fn builds_a_loudness_matched_blinded_study() {
         &s.sentences,
         &SourceDirs { reference: Some(dir.path().join("ref")), resynth: None },
         vec![Box::new(Reference) as Box<dyn Render>],
-        &BuildOptions { title: "x".into(), voice: None, mel: MelConfig::default(), target_lufs: -23.0, notes: vec![], force: false, progress: false, seed: None },
+        &BuildOptions {
+            title: "x".into(),
+            voice: None,
+            mel: MelConfig::default(),
+            target_lufs: -23.0,
+            notes: vec![],
+            force: false,
+            progress: false,
+            seed: None,
+        },
     )
     .unwrap_err()
     .to_string();
@@ -104,18 +113,46 @@ fn missing_recordings_and_no_reference_are_clear_errors() {
     std::fs::create_dir_all(dir.path().join("ref")).unwrap();
     let a = listen_support::speechlike(0.5, 120.0, 22_050, 0.3);
     audio::write_wav(dir.path().join("ref/1.wav"), &a, audio::SampleFormat::Pcm16).unwrap(); // by line number
-    let opts = BuildOptions { title: "x".into(), voice: None, mel: MelConfig::default(), target_lufs: -23.0, notes: vec![], force: false, progress: false, seed: None };
-    let err = study::build(&dir.path().join("out"), &sentences, &SourceDirs { reference: Some(dir.path().join("ref")), resynth: None }, vec![Box::new(Reference)], &opts)
-        .unwrap_err()
-        .to_string();
+    let opts = BuildOptions {
+        title: "x".into(),
+        voice: None,
+        mel: MelConfig::default(),
+        target_lufs: -23.0,
+        notes: vec![],
+        force: false,
+        progress: false,
+        seed: None,
+    };
+    let err = study::build(
+        &dir.path().join("out"),
+        &sentences,
+        &SourceDirs { reference: Some(dir.path().join("ref")), resynth: None },
+        vec![Box::new(Reference)],
+        &opts,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("no recording for sentence 2") && err.contains("002.wav"), "{err}");
 
     // A study without a reference has no MUSHRA.
     let only_one = dir.path().join("one.txt");
     std::fs::write(&only_one, "one\n").unwrap();
     let gl = ferry::vocoder::griffin_lim::GriffinLim::new(&MelConfig::default(), tch::Device::Cpu).unwrap();
-    let cs = ferry::listen::render::CopySynthesis::new(Box::new(gl), ferry::VocodeOptions { iterations: Some(4), ..Default::default() }, &MelConfig::default(), None).unwrap();
-    let s = study::build(&dir.path().join("out2"), &read_sentences(&only_one).unwrap(), &SourceDirs { reference: None, resynth: Some(dir.path().join("ref")) }, vec![Box::new(cs)], &opts).unwrap();
+    let cs = ferry::listen::render::CopySynthesis::new(
+        Box::new(gl),
+        ferry::VocodeOptions { iterations: Some(4), ..Default::default() },
+        &MelConfig::default(),
+        None,
+    )
+    .unwrap();
+    let s = study::build(
+        &dir.path().join("out2"),
+        &read_sentences(&only_one).unwrap(),
+        &SourceDirs { reference: None, resynth: Some(dir.path().join("ref")) },
+        vec![Box::new(cs)],
+        &opts,
+    )
+    .unwrap();
     let err = plan::trials(&s, Mode::Mushra).unwrap_err().to_string();
     assert!(err.contains("MUSHRA needs a reference"), "{err}");
     assert_eq!(plan::trials(&s, Mode::Mos).unwrap().len(), 1);
@@ -135,7 +172,14 @@ fn a_neural_vocoder_plugs_in_as_a_condition() {
     assert_eq!((c.key.as_str(), c.family.as_deref()), ("gan", Some("gan")));
     let sentences = vec![ferry::listen::manifest::Sentence { index: 1, id: "001".into(), text: "x".into() }];
     let opts = BuildOptions { title: "x".into(), voice: None, mel, target_lufs: -23.0, notes: vec![], force: false, progress: false, seed: Some(1) };
-    let s = study::build(&dir.path().join("s"), &sentences, &SourceDirs { reference: Some(dir.path().join("ref")), resynth: None }, vec![Box::new(Reference), Box::new(cs)], &opts).unwrap();
+    let s = study::build(
+        &dir.path().join("s"),
+        &sentences,
+        &SourceDirs { reference: Some(dir.path().join("ref")), resynth: None },
+        vec![Box::new(Reference), Box::new(cs)],
+        &opts,
+    )
+    .unwrap();
     let g = s.stimulus_for(1, "gan").unwrap();
     assert_eq!(g.seconds, s.stimulus_for(1, "reference").unwrap().seconds);
     assert_eq!(plan::trials(&s, Mode::Ab).unwrap().len(), 1);

@@ -72,11 +72,7 @@ fn drop_zero_runs(x: &[f32], min_run: usize) -> Vec<f32> {
 
 /// Points ALSA's default device of `home` at a raw file.
 fn file_device(home: &Path, raw: &Path) {
-    std::fs::write(
-        home.join(".asoundrc"),
-        format!("pcm.!default {{ type file; slave.pcm \"null\"; file \"{}\"; format \"raw\" }}\n", raw.display()),
-    )
-    .unwrap();
+    std::fs::write(home.join(".asoundrc"), format!("pcm.!default {{ type file; slave.pcm \"null\"; file \"{}\"; format \"raw\" }}\n", raw.display())).unwrap();
 }
 
 fn play(args: &[&str], home: &Path, raw: &Path) -> (Recording, String) {
@@ -98,7 +94,21 @@ fn the_card_receives_the_offline_audio() {
     let offline = tmp.path().join("offline.wav");
     let s = sample();
     let (rec, stderr) = play(
-        &["--device", "cpu", "--verbose", "resynth", s.to_str().unwrap(), "--voice", voice.to_str().unwrap(), "--vocoder", "gan", "--play", "-o", offline.to_str().unwrap(), "--float"],
+        &[
+            "--device",
+            "cpu",
+            "--verbose",
+            "resynth",
+            s.to_str().unwrap(),
+            "--voice",
+            voice.to_str().unwrap(),
+            "--vocoder",
+            "gan",
+            "--play",
+            "-o",
+            offline.to_str().unwrap(),
+            "--float",
+        ],
         tmp.path(),
         &raw,
     );

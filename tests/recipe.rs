@@ -10,7 +10,16 @@ use ferry::train::recipe::{self, Recipe, RunOptions, Stage};
 use tch::Device;
 
 fn stage(name: &str, model: &str, config: serde_json::Value, target: u64) -> Stage {
-    Stage { name: name.into(), model: model.into(), config: Some(config), target_steps: target, cpu_hours: 1.0, batch_size: None, validate_every: 2, checkpoint_every: 2 }
+    Stage {
+        name: name.into(),
+        model: model.into(),
+        config: Some(config),
+        target_steps: target,
+        cpu_hours: 1.0,
+        batch_size: None,
+        validate_every: 2,
+        checkpoint_every: 2,
+    }
 }
 
 fn tiny_recipe(root: &Path) -> Recipe {

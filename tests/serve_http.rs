@@ -87,7 +87,10 @@ fn bad_requests_get_clear_4xx_and_the_server_keeps_serving() {
     assert_error(&curl(&server.url("/v2/nothing"), &["-H", AUTH]), 404, "no such endpoint");
 
     // SSML that parses is spoken; so is a Ferry option set.
-    let r = speech(&server, &json!({"input": "<speak>Hello <break time=\"300ms\"/> there.</speak>", "input_format": "ssml", "response_format": "wav", "pitch": -2, "energy": 1.1, "speed": 1.2}));
+    let r = speech(
+        &server,
+        &json!({"input": "<speak>Hello <break time=\"300ms\"/> there.</speak>", "input_format": "ssml", "response_format": "wav", "pitch": -2, "energy": 1.1, "speed": 1.2}),
+    );
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
 
     // CORS: the named origin is allowed (preflight without the key), no other.

@@ -32,7 +32,10 @@ impl Nginx {
         );
         std::fs::write(dir.join("nginx.conf"), main).unwrap();
         std::fs::write(dir.join("site.conf"), site).unwrap();
-        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| Path::new(p).is_file()).expect("nginx is not installed: run `make setup` (Debian package nginx)");
+        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .find(|p| Path::new(p).is_file())
+            .expect("nginx is not installed: run `make setup` (Debian package nginx)");
         let child = Command::new(nginx)
             .args(["-e", &format!("{d}/error.log"), "-p", &d.to_string(), "-c", &format!("{d}/nginx.conf"), "-g", "daemon off;"])
             .stdin(Stdio::null())

@@ -9,11 +9,7 @@ fn frontend() -> Frontend {
 /// Phonemes of `word` (its first occurrence) in `sentence`.
 fn pron(fe: &Frontend, sentence: &str, word: &str) -> String {
     let u = fe.process(sentence).unwrap();
-    u.iter()
-        .flat_map(|u| u.words.iter())
-        .find(|w| w.word == word)
-        .map(|w| w.phonemes.join(" "))
-        .unwrap_or_else(|| panic!("{word} not in {sentence}"))
+    u.iter().flat_map(|u| u.words.iter()).find(|w| w.word == word).map(|w| w.phonemes.join(" ")).unwrap_or_else(|| panic!("{word} not in {sentence}"))
 }
 
 #[test]

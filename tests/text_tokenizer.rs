@@ -35,7 +35,11 @@ fn save_load_round_trip_and_committed_file() {
     }
     let committed = Tokenizer::load(concat!(env!("CARGO_MANIFEST_DIR"), "/data/tokenizer.json")).unwrap();
     for i in 0..t.len() as i64 {
-        assert_eq!(committed.symbol(i), t.symbol(i), "data/tokenizer.json differs at id {i}: regenerate it with `ferry phonemize --write-tokenizer data/tokenizer.json`");
+        assert_eq!(
+            committed.symbol(i),
+            t.symbol(i),
+            "data/tokenizer.json differs at id {i}: regenerate it with `ferry phonemize --write-tokenizer data/tokenizer.json`"
+        );
     }
     assert!(Tokenizer::load(dir.path().join("missing.json")).unwrap_err().to_string().contains("missing"));
     std::fs::write(&p, "{ not json").unwrap();

@@ -32,10 +32,27 @@ fn spent(ckpt: &Path) -> (u64, ferry::train::budget::Spent) {
 
 fn train_args(cfg: &Path, out: &Path) -> Vec<String> {
     let s = |p: &Path| p.display().to_string();
-    ["--threads", "1", "train", "vocos", "--data", &s(&fixtures()), "--out", &s(out), "--config", &s(cfg), "--log-every", "1", "--validate-every", "0", "--checkpoint-every", "0"]
-        .iter()
-        .map(|x| x.to_string())
-        .collect()
+    [
+        "--threads",
+        "1",
+        "train",
+        "vocos",
+        "--data",
+        &s(&fixtures()),
+        "--out",
+        &s(out),
+        "--config",
+        &s(cfg),
+        "--log-every",
+        "1",
+        "--validate-every",
+        "0",
+        "--checkpoint-every",
+        "0",
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect()
 }
 
 #[test]

@@ -109,13 +109,16 @@ fn fp16_voice_pack_round_trip() {
         mel: mel_cfg,
         tokenizer: "tokenizer.json".into(),
         acoustic: None,
-        vocoders: [("vae".to_string(), ModelEntry {
-            model: vae::MODEL_NAME.into(),
-            file: "vae.safetensors".into(),
-            config: serde_json::to_value(&cfg).unwrap(),
-            parameters: 0,
-            training: TrainingInfo::default(),
-        })]
+        vocoders: [(
+            "vae".to_string(),
+            ModelEntry {
+                model: vae::MODEL_NAME.into(),
+                file: "vae.safetensors".into(),
+                config: serde_json::to_value(&cfg).unwrap(),
+                parameters: 0,
+                training: TrainingInfo::default(),
+            },
+        )]
         .into_iter()
         .collect(),
         default_vocoder: Some("vae".into()),

@@ -26,22 +26,20 @@ fn tiny_config_elbo_improves_and_exports() {
     let clips = AudioClips::from_samples(vec![fixture_segment(cfg.segment_size)], 22050).unwrap();
     let mut task = VaeTask::new(cfg, &mel, clips.clone(), clips, Device::Cpu, 0).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let summary = Trainer::new(TrainerConfig {
-        out_dir: dir.path().join("run"),
-        max_steps: 60,
-        log_every: 10,
-        progress: false,
-        autocast: false,
-        ..Default::default()
-    })
-    .run(&mut task)
-    .unwrap();
+    let summary =
+        Trainer::new(TrainerConfig { out_dir: dir.path().join("run"), max_steps: 60, log_every: 10, progress: false, autocast: false, ..Default::default() })
+            .run(&mut task)
+            .unwrap();
     let avg = |r: std::ops::Range<usize>, k: &str| summary.history[r.clone()].iter().map(|(_, l)| l.get(k).unwrap()).sum::<f64>() / r.len() as f64;
     let n = summary.history.len();
     let (first, last) = (avg(0..5, "neg_elbo"), avg(n - 5..n, "neg_elbo"));
     eprintln!(
         "neg ELBO {first:.3} -> {last:.3} (recon {:.3} -> {:.3}, KL {:.3} -> {:.3}) in {:.1} s",
-        avg(0..5, "recon"), avg(n - 5..n, "recon"), avg(0..5, "kl"), avg(n - 5..n, "kl"), summary.seconds
+        avg(0..5, "recon"),
+        avg(n - 5..n, "recon"),
+        avg(0..5, "kl"),
+        avg(n - 5..n, "kl"),
+        summary.seconds
     );
     assert!(last < 0.7 * first, "negative ELBO {first:.3} -> {last:.3}");
     for k in ["recon", "kl", "beta", "mel_l1", "stft_sc", "stft_logmag", "lr"] {

@@ -57,7 +57,7 @@ impl ConvAttention {
         let q = self.query_proj[0].forward(mel).relu();
         let q = self.query_proj[1].forward(&q).relu();
         let queries = self.query_proj[2].forward(&q); // [B, A, T_mel]
-        // Squared distance |q - k|² = |q|² + |k|² - 2 q·k, without a [B, A, T_mel, T_text] tensor.
+                                                      // Squared distance |q - k|² = |q|² + |k|² - 2 q·k, without a [B, A, T_mel, T_text] tensor.
         let q2 = queries.pow_tensor_scalar(2).sum_dim_intlist(1, false, Kind::Float).unsqueeze(2); // [B, T_mel, 1]
         let k2 = keys.pow_tensor_scalar(2).sum_dim_intlist(1, false, Kind::Float).unsqueeze(1); // [B, 1, T_text]
         let qk = queries.transpose(1, 2).matmul(&keys); // [B, T_mel, T_text]

@@ -156,17 +156,32 @@ impl FastPitch {
             encoder: FFTransformer::new(enc, in_dims),
             decoder: FFTransformer::new(&p / "decoder", out_dims),
             duration_predictor: TemporalPredictor::new(
-                &p / "duration_predictor", d, cfg.dur_predictor_filter_size, cfg.dur_predictor_kernel_size,
-                cfg.p_dur_predictor_dropout, cfg.dur_predictor_n_layers, 1,
+                &p / "duration_predictor",
+                d,
+                cfg.dur_predictor_filter_size,
+                cfg.dur_predictor_kernel_size,
+                cfg.p_dur_predictor_dropout,
+                cfg.dur_predictor_n_layers,
+                1,
             ),
             pitch_predictor: TemporalPredictor::new(
-                &p / "pitch_predictor", d, cfg.pitch_predictor_filter_size, cfg.pitch_predictor_kernel_size,
-                cfg.p_pitch_predictor_dropout, cfg.pitch_predictor_n_layers, 1,
+                &p / "pitch_predictor",
+                d,
+                cfg.pitch_predictor_filter_size,
+                cfg.pitch_predictor_kernel_size,
+                cfg.p_pitch_predictor_dropout,
+                cfg.pitch_predictor_n_layers,
+                1,
             ),
             energy_predictor: energy.then(|| {
                 TemporalPredictor::new(
-                    &p / "energy_predictor", d, cfg.energy_predictor_filter_size, cfg.energy_predictor_kernel_size,
-                    cfg.p_energy_predictor_dropout, cfg.energy_predictor_n_layers, 1,
+                    &p / "energy_predictor",
+                    d,
+                    cfg.energy_predictor_filter_size,
+                    cfg.energy_predictor_kernel_size,
+                    cfg.p_energy_predictor_dropout,
+                    cfg.energy_predictor_n_layers,
+                    1,
                 )
             }),
             pitch_emb: conv("pitch_emb", cfg.pitch_embedding_kernel_size),
@@ -248,7 +263,7 @@ impl FastPitch {
         let log_dur = self.duration_predictor.forward(&enc, &mask, false).squeeze_dim(-1);
         let durs = (log_dur.exp() - 1.0).clamp(0.0, self.cfg.max_duration) * mask.squeeze_dim(2); // [B, S]
         let pitch_norm = self.pitch_predictor.forward(&enc, &mask, false).squeeze_dim(-1); // [B, S]
-        // Shift in Hz (× 2^(semitones/12)) and back to the normalised scale.
+                                                                                           // Shift in Hz (× 2^(semitones/12)) and back to the normalised scale.
         let pitch_hz = (&pitch_norm * &self.pitch_std + &self.pitch_mean).clamp_min(0.0) * (&controls.pitch_shift / 12.0).exp2();
         let pitch_in = (&pitch_hz - &self.pitch_mean) / &self.pitch_std * mask.squeeze_dim(2);
         let mut enc = enc + self.pitch_emb.forward(&pitch_in.unsqueeze(1)).transpose(1, 2);

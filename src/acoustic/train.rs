@@ -44,7 +44,9 @@ pub fn collate(items: &[&Utterance], device: Device) -> Result<Batch> {
         if u.mel.n_mels != n_mels || u.pitch.len() != u.mel.frames {
             return Err(Error::arg(format!(
                 "utterance {k}: {} mel bands / {} pitch values for {} frames do not match the batch ({n_mels} bands)",
-                u.mel.n_mels, u.pitch.len(), u.mel.frames
+                u.mel.n_mels,
+                u.pitch.len(),
+                u.mel.frames
             )));
         }
         ids[k * s..k * s + u.ids.len()].copy_from_slice(&u.ids);
@@ -107,7 +109,10 @@ impl AcousticTask {
         let mut usable: Vec<Utterance> = Vec::with_capacity(total);
         for u in utterances {
             if let Some(bad) = u.ids.iter().find(|&&i| i <= 0 || i >= max_id) {
-                return Err(Error::config("acoustic", format!("symbol id {bad} is outside 1..{max_id} (n_symbols is {max_id}); set n_symbols to the tokenizer's vocabulary size")));
+                return Err(Error::config(
+                    "acoustic",
+                    format!("symbol id {bad} is outside 1..{max_id} (n_symbols is {max_id}); set n_symbols to the tokenizer's vocabulary size"),
+                ));
             }
             if !u.ids.is_empty() && u.mel.frames >= u.ids.len() && u.mel.frames <= cfg.train.max_mel_frames {
                 usable.push(u);
@@ -295,7 +300,10 @@ pub fn train_task(setup: &crate::train::TrainSetup) -> Result<Box<dyn TrainTask>
         Some(v) => AcousticConfig::from_json(v)?,
     };
     if cfg.model.n_symbols < vocab {
-        return Err(Error::config("acoustic", format!("n_symbols is {} but the tokenizer has {vocab} symbols; set n_symbols to at least {vocab}", cfg.model.n_symbols)));
+        return Err(Error::config(
+            "acoustic",
+            format!("n_symbols is {} but the tokenizer has {vocab} symbols; set n_symbols to at least {vocab}", cfg.model.n_symbols),
+        ));
     }
     let frontend = std::sync::Arc::new(std::sync::Mutex::new(frontend));
     let text: crate::data::TextStep = std::sync::Arc::new(move |s: &str| {

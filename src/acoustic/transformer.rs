@@ -12,7 +12,8 @@ fn positional_embedding(len: i64, d_model: i64, device: tch::Device, kind: Kind)
     let inv_freq = (Tensor::arange_start_step(0.0, d_model as f64, 2.0, (Kind::Float, device)) / d_model as f64 * -(10000f64.ln())).exp(); // [D/2]
     let pos = Tensor::arange(len, (Kind::Float, device)); // [T]
     let sinusoid = pos.unsqueeze(-1) * inv_freq.unsqueeze(0); // [T, D/2]
-    Tensor::cat(&[sinusoid.sin(), sinusoid.cos()], 1).unsqueeze(0).to_kind(kind) // [1, T, D]
+    Tensor::cat(&[sinusoid.sin(), sinusoid.cos()], 1).unsqueeze(0).to_kind(kind)
+    // [1, T, D]
 }
 
 /// Multi-head self-attention with residual and post layer norm (`MultiHeadAttn`).

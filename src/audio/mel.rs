@@ -31,16 +31,7 @@ pub struct MelConfig {
 
 impl Default for MelConfig {
     fn default() -> Self {
-        Self {
-            sampling_rate: 22050,
-            n_fft: 1024,
-            hop_size: 256,
-            win_size: 1024,
-            num_mels: 80,
-            fmin: 0.0,
-            fmax: 8000.0,
-            fmax_for_loss: None,
-        }
+        Self { sampling_rate: 22050, n_fft: 1024, hop_size: 256, win_size: 1024, num_mels: 80, fmin: 0.0, fmax: 8000.0, fmax_for_loss: None }
     }
 }
 
@@ -108,9 +99,7 @@ pub fn mel_to_hz(m: f64) -> f64 {
 pub fn mel_filterbank(cfg: &MelConfig) -> Vec<f32> {
     let n_freqs = cfg.n_freqs();
     let (lo, hi) = (hz_to_mel(cfg.fmin), hz_to_mel(cfg.fmax));
-    let hz: Vec<f64> = (0..cfg.num_mels + 2)
-        .map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (cfg.num_mels + 1) as f64))
-        .collect();
+    let hz: Vec<f64> = (0..cfg.num_mels + 2).map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (cfg.num_mels + 1) as f64)).collect();
     let mut fb = vec![0.0f32; cfg.num_mels * n_freqs];
     for m in 0..cfg.num_mels {
         let enorm = 2.0 / (hz[m + 2] - hz[m]);

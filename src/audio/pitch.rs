@@ -68,10 +68,7 @@ impl PitchConfig {
             return bad(format!("need 0 < fmin < fmax < sample_rate / 2 (got {} and {})", self.fmin, self.fmax));
         }
         if self.tau_max() * 2 > self.frame {
-            return bad(format!(
-                "a frame of {} samples cannot hold two periods of fmin = {} Hz; raise fmin or frame",
-                self.frame, self.fmin
-            ));
+            return bad(format!("a frame of {} samples cannot hold two periods of fmin = {} Hz; raise fmin or frame", self.frame, self.fmin));
         }
         if !(self.threshold > 0.0 && self.threshold < 1.0) {
             return bad(format!("threshold must be in (0, 1), got {}", self.threshold));
@@ -195,9 +192,7 @@ impl PitchTracker {
         let _ = self.inv.process_with_scratch(&mut s.spec_a, &mut s.corr, &mut s.scratch_i);
         let norm = 1.0 / self.len as f64;
         // Difference function d(τ) and its cumulative mean normalisation d'(τ).
-        let d: Vec<f64> = (0..=tau_max)
-            .map(|tau| (e0 + (prefix[tau + w] - prefix[tau]) - 2.0 * s.corr[tau] as f64 * norm).max(0.0))
-            .collect();
+        let d: Vec<f64> = (0..=tau_max).map(|tau| (e0 + (prefix[tau + w] - prefix[tau]) - 2.0 * s.corr[tau] as f64 * norm).max(0.0)).collect();
         let mut cmnd = vec![1.0f64; tau_max + 1];
         let mut running = 0.0;
         for tau in 1..=tau_max {
@@ -448,8 +443,14 @@ mod tests {
             let agree = p.f0.iter().zip(&reference).filter(|(a, b)| (**a > 0.0) == (**b > 0.0)).count() as f64 / p.f0.len() as f64;
             let close = both.iter().filter(|(a, b)| ((a - b) / b).abs() < 0.05).count() as f64 / both.len().max(1) as f64;
             let voiced = p.voiced_fraction();
-            eprintln!("{name}: voiced {:.0} % (pyin {:.0} %), voicing agreement {:.0} %, within 5 % on {:.0} % of {} shared frames",
-                voiced * 100.0, reference.iter().filter(|&&f| f > 0.0).count() as f64 / reference.len() as f64 * 100.0, agree * 100.0, close * 100.0, both.len());
+            eprintln!(
+                "{name}: voiced {:.0} % (pyin {:.0} %), voicing agreement {:.0} %, within 5 % on {:.0} % of {} shared frames",
+                voiced * 100.0,
+                reference.iter().filter(|&&f| f > 0.0).count() as f64 / reference.len() as f64 * 100.0,
+                agree * 100.0,
+                close * 100.0,
+                both.len()
+            );
             assert!(both.len() >= 20, "{name}: only {} frames voiced in both", both.len());
             assert!(close >= 0.9, "{name}: F0 within 5 % of pYIN on only {:.0} % of frames", close * 100.0);
             assert!(agree >= 0.75, "{name}: voicing agrees with pYIN on only {:.0} % of frames", agree * 100.0);

@@ -88,9 +88,7 @@ impl Player {
                 .ok_or_else(|| Error::Device(format!("no output device named '{want}'; see `ferry devices`")))?,
         };
         let name = dev.name().unwrap_or_else(|_| "unknown".into());
-        let supported = dev
-            .default_output_config()
-            .map_err(|e| Error::Device(format!("sound device '{name}' is not usable ({e}); {NO_DEVICE_HINT}")))?;
+        let supported = dev.default_output_config().map_err(|e| Error::Device(format!("sound device '{name}' is not usable ({e}); {NO_DEVICE_HINT}")))?;
         let info = DeviceInfo {
             name: name.clone(),
             sample_rate: supported.sample_rate().0,

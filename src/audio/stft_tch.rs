@@ -25,12 +25,7 @@ impl StftTch {
     pub fn with_sizes(n_fft: usize, hop: usize, win: usize, device: Device) -> Self {
         let w = super::stft::hann_window(win, n_fft);
         let n = n_fft as i64;
-        Self {
-            n_fft: n,
-            hop: hop as i64,
-            pad: ((n_fft - hop) / 2) as i64,
-            window: Tensor::from_slice(&w).to_device(device),
-        }
+        Self { n_fft: n, hop: hop as i64, pad: ((n_fft - hop) / 2) as i64, window: Tensor::from_slice(&w).to_device(device) }
     }
 
     /// `[B, T]` waveform → `[B, n_fft/2 + 1, T / hop]` complex spectrum, in at least float32

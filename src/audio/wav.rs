@@ -76,15 +76,10 @@ pub fn read_wav_from<R: Read + Seek>(reader: R) -> std::result::Result<(Audio, W
         return Err("WAV header has zero channels or a zero sample rate".into());
     }
     let interleaved: Vec<f32> = match (spec.sample_format, spec.bits_per_sample) {
-        (hound::SampleFormat::Float, 32) => {
-            wav.samples::<f32>().collect::<std::result::Result<_, _>>().map_err(describe_hound)?
-        }
+        (hound::SampleFormat::Float, 32) => wav.samples::<f32>().collect::<std::result::Result<_, _>>().map_err(describe_hound)?,
         (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
             let scale = 1.0 / (1u64 << (bits - 1)) as f32;
-            wav.samples::<i32>()
-                .map(|s| s.map(|v| v as f32 * scale))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(describe_hound)?
+            wav.samples::<i32>().map(|s| s.map(|v| v as f32 * scale)).collect::<std::result::Result<_, _>>().map_err(describe_hound)?
         }
         (fmt, bits) => return Err(format!("unsupported WAV sample format: {bits}-bit {fmt:?}")),
     };
@@ -92,20 +87,14 @@ pub fn read_wav_from<R: Read + Seek>(reader: R) -> std::result::Result<(Audio, W
         return Err("WAV file holds no samples".into());
     }
     let ch = spec.channels as usize;
-    let samples = if ch == 1 {
-        interleaved
-    } else {
-        interleaved.chunks_exact(ch).map(|f| f.iter().sum::<f32>() / ch as f32).collect()
-    };
+    let samples = if ch == 1 { interleaved } else { interleaved.chunks_exact(ch).map(|f| f.iter().sum::<f32>() / ch as f32).collect() };
     Ok((Audio::new(samples, spec.sample_rate), info))
 }
 
 fn describe_hound(e: hound::Error) -> String {
     match e {
         hound::Error::FormatError(m) => format!("not a valid WAV file ({m})"),
-        hound::Error::IoError(io)
-            if io.kind() == std::io::ErrorKind::UnexpectedEof || io.to_string().contains("read enough bytes") =>
-        {
+        hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof || io.to_string().contains("read enough bytes") => {
             "WAV file is truncated (it ends before the data its header announces)".into()
         }
         hound::Error::IoError(io) => io.to_string(),

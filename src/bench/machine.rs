@@ -18,7 +18,11 @@ pub fn hostname() -> String {
 /// The name as safe for a file name: ASCII letters, digits, '-' and '_' only.
 pub fn file_safe(name: &str) -> String {
     let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
-    if s.is_empty() { "unknown".into() } else { s }
+    if s.is_empty() {
+        "unknown".into()
+    } else {
+        s
+    }
 }
 
 /// CPU model and logical core count, e.g. "AMD EPYC 7B13 (2 cores)".
@@ -34,10 +38,7 @@ pub fn cpu_description() -> String {
 /// GPU name of a CUDA device from `nvidia-smi`, when it can be asked.
 pub fn gpu_description(device: Device) -> Option<String> {
     let Device::Cuda(n) = device else { return None };
-    let out = std::process::Command::new("nvidia-smi")
-        .args(["--query-gpu=name", "--format=csv,noheader", &format!("--id={n}")])
-        .output()
-        .ok()?;
+    let out = std::process::Command::new("nvidia-smi").args(["--query-gpu=name", "--format=csv,noheader", &format!("--id={n}")]).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 

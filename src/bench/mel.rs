@@ -34,10 +34,8 @@ pub fn run(seconds: f64, runs: usize, with_librosa: bool) -> Result<MelBench> {
         let wav_path = dir.join("signal.npy");
         let mel_path = dir.join("librosa_mel.npy");
         npy::write_f32(&wav_path, &signal, &[signal.len()])?;
-        let out = crate::python::run_script(
-            "bench_mel.py",
-            &[wav_path.to_str().unwrap_or_default(), mel_path.to_str().unwrap_or_default(), &runs.to_string()],
-        )?;
+        let out =
+            crate::python::run_script("bench_mel.py", &[wav_path.to_str().unwrap_or_default(), mel_path.to_str().unwrap_or_default(), &runs.to_string()])?;
         let v: serde_json::Value = serde_json::from_str(out.trim())?;
         librosa_s = v["seconds"].as_f64();
         let (lib, _) = npy::read_f32(&mel_path)?;

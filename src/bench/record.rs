@@ -53,8 +53,9 @@ pub fn results_path(dir: &Path, date: &str, machine: &str) -> PathBuf {
 /// Appends records to a results file (created when missing).
 pub fn append(path: &Path, records: &[BenchRecord]) -> Result<()> {
     let mut all: Vec<BenchRecord> = match std::fs::read_to_string(path) {
-        Ok(s) if !s.trim().is_empty() => serde_json::from_str(&s)
-            .map_err(|e| Error::config(path.display().to_string(), format!("not a list of benchmark records ({e}); move it aside")))?,
+        Ok(s) if !s.trim().is_empty() => {
+            serde_json::from_str(&s).map_err(|e| Error::config(path.display().to_string(), format!("not a list of benchmark records ({e}); move it aside")))?
+        }
         Ok(_) => Vec::new(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(Error::io(path, e)),

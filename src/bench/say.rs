@@ -30,8 +30,7 @@ use crate::vocoder::{self, Family, VocodeOptions};
 pub const FRAMES_PER_SYMBOL: f64 = 6.0;
 
 /// A 20-word sentence: the time-to-first-audio probe.
-pub const FIRST_AUDIO_SENTENCE: &str =
-    "The quick brown fox jumps over the lazy dog while seven happy children watch from the garden behind their house.";
+pub const FIRST_AUDIO_SENTENCE: &str = "The quick brown fox jumps over the lazy dog while seven happy children watch from the garden behind their house.";
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -87,7 +86,17 @@ pub struct SimulatedCard {
 
 impl SimulatedCard {
     pub fn new(rate: u32, buffer_s: f64) -> Self {
-        Self { rate, capacity: buffer_s * rate as f64, t0: Instant::now(), slept: 0.0, start: None, delivered: 0, gap_s: 0.0, underruns: 0, first_audio_s: None }
+        Self {
+            rate,
+            capacity: buffer_s * rate as f64,
+            t0: Instant::now(),
+            slept: 0.0,
+            start: None,
+            delivered: 0,
+            gap_s: 0.0,
+            underruns: 0,
+            first_audio_s: None,
+        }
     }
 
     /// The simulated clock, seconds since the card was made.

@@ -53,8 +53,8 @@ pub fn run(threads: usize, runs: usize, device: Device) -> Result<BenchRecord> {
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or("");
-    let a: TeacherAnswer = serde_json::from_str(line)
-        .map_err(|e| Error::External(format!("scripts/bench_teacher.py gave an answer Ferry cannot read ({e})")))?;
+    let a: TeacherAnswer =
+        serde_json::from_str(line).map_err(|e| Error::External(format!("scripts/bench_teacher.py gave an answer Ferry cannot read ({e})")))?;
     let rtf = a.compute_s / a.seconds_of_audio;
     Ok(BenchRecord {
         kind: "teacher".into(),

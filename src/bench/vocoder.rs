@@ -157,8 +157,8 @@ mod tests {
         let mel = MelConfig::default();
         for family in Family::ALL {
             for config in default_configs(family) {
-                let mut voc = vocoder::build_random(family, config, &mel, Device::Cpu)
-                    .unwrap_or_else(|e| panic!("bench all would skip {family} {config}: {e}"));
+                let mut voc =
+                    vocoder::build_random(family, config, &mel, Device::Cpu).unwrap_or_else(|e| panic!("bench all would skip {family} {config}: {e}"));
                 for &p in default_precisions(family) {
                     voc.set_precision(p).unwrap();
                 }

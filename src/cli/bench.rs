@@ -126,12 +126,18 @@ pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
             let mel = crate::audio::MelConfig::default();
             println!(
                 "acoustic model '{config}' on {}: {symbols} symbols x {} frames each (best of {runs}, revision {})",
-                crate::device::describe(device), crate::bench::acoustic::FRAMES_PER_SYMBOL, crate::bench::git_revision()
+                crate::device::describe(device),
+                crate::bench::acoustic::FRAMES_PER_SYMBOL,
+                crate::bench::git_revision()
             );
             for r in rows {
                 println!(
                     "  batch {:>3}: {:>7} frames in {:8.2} ms  = {:>9.0} mel frames/s  ({:.0}x real time)",
-                    r.batch, r.frames, r.seconds * 1e3, r.frames_per_second(), r.times_real_time(&mel)
+                    r.batch,
+                    r.frames,
+                    r.seconds * 1e3,
+                    r.frames_per_second(),
+                    r.times_real_time(&mel)
                 );
             }
             Ok(())
@@ -168,7 +174,11 @@ fn run_say(g: &GlobalArgs, a: SayBenchArgs) -> Result<()> {
     let device = super::pick_device(g)?;
     println!(
         "ferry say on a simulated {:.0} s-buffer sound card, {}, acoustic '{}' (random weights, {} frames per phoneme), revision {}",
-        a.buffer, crate::device::describe(device), a.acoustic, say::FRAMES_PER_SYMBOL, crate::bench::git_revision()
+        a.buffer,
+        crate::device::describe(device),
+        a.acoustic,
+        say::FRAMES_PER_SYMBOL,
+        crate::bench::git_revision()
     );
     println!("| family | config | first audio (20 words) ms | underruns | silence s | speech min | compute x real time |");
     println!("|---|---|---:|---:|---:|---:|---:|");
@@ -188,7 +198,11 @@ fn run_say(g: &GlobalArgs, a: SayBenchArgs) -> Result<()> {
         match say::run(&b) {
             Ok(r) => println!(
                 "| {family} | {config} | {:.0} | {} | {:.1} | {:.1} | {:.2} |",
-                r.first_audio_s * 1e3, r.underruns, r.gap_s, r.audio_s / 60.0, r.audio_s / r.compute_s
+                r.first_audio_s * 1e3,
+                r.underruns,
+                r.gap_s,
+                r.audio_s / 60.0,
+                r.audio_s / r.compute_s
             ),
             Err(e) => println!("| {family} | {config} | – | – | – | – | – ({e}) |"),
         }
@@ -232,7 +246,14 @@ fn run_ar(g: &GlobalArgs, a: ArBenchArgs) -> Result<()> {
     for r in &runs {
         println!(
             "  {:5} {:20} {:3} folds {:5.1} s audio: {:8.3} s  {:9.0} samples/s  RTF {:6.3}  ({:.2}x real time)",
-            r.engine, r.mode, r.folds, r.seconds_of_audio, r.best_s, r.samples_per_s, r.rtf, 1.0 / r.rtf
+            r.engine,
+            r.mode,
+            r.folds,
+            r.seconds_of_audio,
+            r.best_s,
+            r.samples_per_s,
+            r.rtf,
+            1.0 / r.rtf
         );
         if let Some(cpu) = r.cpu_s {
             // What the run would take with its threads to itself (the machine may be shared).

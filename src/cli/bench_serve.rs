@@ -71,15 +71,20 @@ impl Drop for Spawned {
 fn start_server(g: &GlobalArgs, a: &ServeBenchArgs) -> Result<(Spawned, String)> {
     let exe = std::env::current_exe().map_err(|e| Error::External(format!("cannot find the ferry binary: {e}")))?;
     let mut cmd = Command::new(exe);
-    cmd.args(["--device", &g.device.to_string(), "--threads", &g.threads.to_string(), "serve", "--port", "0", "--quiet"])
-        .args(["--workers", &a.workers.to_string(), "--queue", &a.clients.max(1).to_string()]);
+    cmd.args(["--device", &g.device.to_string(), "--threads", &g.threads.to_string(), "serve", "--port", "0", "--quiet"]).args([
+        "--workers",
+        &a.workers.to_string(),
+        "--queue",
+        &a.clients.max(1).to_string(),
+    ]);
     if let Some(v) = &a.voice {
         cmd.args(["--voice", v]);
     }
     if let Some(v) = &a.vocoder {
         cmd.args(["--vocoder", v]);
     }
-    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().map_err(|e| Error::External(format!("cannot start ferry serve: {e}")))?;
+    let mut child =
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().map_err(|e| Error::External(format!("cannot start ferry serve: {e}")))?;
     let stderr = child.stderr.take().ok_or_else(|| Error::External("ferry serve: no stderr".into()))?;
     let server = Spawned(child);
     let mut said = String::new();

@@ -78,7 +78,11 @@ impl CommonBenchArgs {
             vec![g.threads]
         } else {
             let all = crate::device::default_threads();
-            if all > 1 { vec![1, all] } else { vec![1] }
+            if all > 1 {
+                vec![1, all]
+            } else {
+                vec![1]
+            }
         })
     }
 

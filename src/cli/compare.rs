@@ -11,8 +11,8 @@ use crate::error::{Error, Result};
 use crate::listen::anchor::{LOW_ANCHOR_HZ, MID_ANCHOR_HZ};
 use crate::listen::manifest::read_sentences;
 use crate::listen::render::{Anchor, CopySynthesis, Reference, Render, TextToSpeech};
-use crate::synth::{SynthOptions, Synthesizer};
 use crate::listen::study::{self, BuildOptions, SourceDirs};
+use crate::synth::{SynthOptions, Synthesizer};
 use crate::vocoder::{self, griffin_lim::GriffinLim, Family, VocodeOptions};
 
 const AFTER_HELP: &str = "\
@@ -138,7 +138,10 @@ pub fn run(g: &GlobalArgs, a: CompareArgs) -> Result<()> {
         (false, _) => None,
         (true, None) => return Err(Error::arg("--tts needs a voice with an acoustic model: pass --voice NAME (see `ferry voices`)")),
         (true, Some(v)) => {
-            renders.push(Box::new(TextToSpeech::new(Synthesizer::new(v, Family::GriffinLim, device)?, SynthOptions { vocode: opts.clone(), ..Default::default() })));
+            renders.push(Box::new(TextToSpeech::new(
+                Synthesizer::new(v, Family::GriffinLim, device)?,
+                SynthOptions { vocode: opts.clone(), ..Default::default() },
+            )));
             Some(v)
         }
     };

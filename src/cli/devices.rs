@@ -23,14 +23,7 @@ pub fn run(_g: &GlobalArgs, a: DevicesArgs) -> Result<()> {
         println!("No sound output devices found. Write files instead: ferry synth \"text\" -o out.wav");
     }
     for d in devices {
-        println!(
-            "{}{}  ({} Hz, {} ch, {})",
-            d.name,
-            if d.is_default { " (default)" } else { "" },
-            d.sample_rate,
-            d.channels,
-            d.sample_format
-        );
+        println!("{}{}  ({} Hz, {} ch, {})", d.name, if d.is_default { " (default)" } else { "" }, d.sample_rate, d.channels, d.sample_format);
     }
     Ok(())
 }

@@ -63,8 +63,8 @@ pub struct EvalArgs {
 }
 
 pub fn run(g: &GlobalArgs, a: EvalArgs) -> Result<()> {
-    let voice = optional_voice(a.voice.as_deref())?
-        .ok_or_else(|| Error::arg("no voice to evaluate: pass --voice NAME or a voice directory (see `ferry voices`)"))?;
+    let voice =
+        optional_voice(a.voice.as_deref())?.ok_or_else(|| Error::arg("no voice to evaluate: pass --voice NAME or a voice directory (see `ferry voices`)"))?;
     let families = parse_families(&a.families, &voice)?;
     let mut items = match (&a.resynth, &a.sentences) {
         (Some(dir), _) => corpus::read_reference_dir(dir)?,

@@ -27,7 +27,13 @@ pub struct G2pAverageArgs {
 }
 
 fn line(label: &str, s: &G2pScores) {
-    println!("{label:<40} WER {:6.2} %   PER {:5.2} %   (without stress {:6.2} % / {:5.2} %)", s.wer * 100.0, s.per * 100.0, s.wer_no_stress * 100.0, s.per_no_stress * 100.0);
+    println!(
+        "{label:<40} WER {:6.2} %   PER {:5.2} %   (without stress {:6.2} % / {:5.2} %)",
+        s.wer * 100.0,
+        s.per * 100.0,
+        s.wer_no_stress * 100.0,
+        s.per_no_stress * 100.0
+    );
 }
 
 pub fn run(g: &GlobalArgs, a: G2pAverageArgs) -> Result<()> {

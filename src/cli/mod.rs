@@ -2,23 +2,23 @@
 //! calls the library; errors come back as [`crate::Error`] and are printed on one line.
 
 mod bench;
+mod bench_serve;
+mod bench_vocoder;
+mod compare;
 mod data;
 mod devices;
+mod eval;
 mod g2p_average;
 mod g2p_eval;
 mod g2p_train;
-mod compare;
-mod bench_vocoder;
-mod bench_serve;
-mod eval;
 mod listen;
 mod mel;
 mod phonemize;
+mod recipe;
 mod resynth;
 mod say;
 mod serve;
 mod synth;
-mod recipe;
 mod train;
 mod voices;
 
@@ -332,12 +332,9 @@ impl Command {
 /// The synthesizer of `--voice` (default joe) with the vocoder of `--vocoder` (default: the
 /// voice's default family, else Griffin-Lim), for the commands that speak text.
 pub(crate) fn load_synthesizer(g: &GlobalArgs, voice: Option<&str>, vocoder: &VocoderArgs) -> Result<crate::synth::Synthesizer> {
-    let voice = optional_voice(voice)?.ok_or_else(|| {
-        crate::Error::voice("joe", "not installed and no --voice given; `ferry voices` lists the installed voices")
-    })?;
-    let family = vocoder.vocoder.unwrap_or_else(|| {
-        voice.config.default_vocoder.as_deref().and_then(|f| f.parse().ok()).unwrap_or(Family::GriffinLim)
-    });
+    let voice =
+        optional_voice(voice)?.ok_or_else(|| crate::Error::voice("joe", "not installed and no --voice given; `ferry voices` lists the installed voices"))?;
+    let family = vocoder.vocoder.unwrap_or_else(|| voice.config.default_vocoder.as_deref().and_then(|f| f.parse().ok()).unwrap_or(Family::GriffinLim));
     let mut tts = crate::synth::Synthesizer::new(&voice, family, pick_device(g)?)?;
     tts.vocoder.set_precision(vocoder.precision)?;
     Ok(tts)

@@ -55,7 +55,13 @@ pub fn run(_g: &GlobalArgs, a: PhonemizeArgs) -> Result<()> {
     let fe = Frontend::new(FrontendOptions {
         lexicon: a.lexicon.clone(),
         tokenizer: a.tokenizer.clone(),
-        ssml: if a.ssml { Some(true) } else if a.plain { Some(false) } else { None },
+        ssml: if a.ssml {
+            Some(true)
+        } else if a.plain {
+            Some(false)
+        } else {
+            None
+        },
         ..Default::default()
     })?;
     let utts = fe.process(&text)?;

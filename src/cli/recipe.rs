@@ -85,7 +85,15 @@ pub fn run(g: &GlobalArgs, a: RecipeArgs) -> Result<()> {
                 run_parallel(g, &r, &recipe)?
             } else {
                 let device = pick_device(g)?;
-                let opts = RunOptions { minutes: r.minutes, device, seed: g.seed, autocast: !r.no_autocast, progress: true, only: r.only.clone(), export: !r.no_export };
+                let opts = RunOptions {
+                    minutes: r.minutes,
+                    device,
+                    seed: g.seed,
+                    autocast: !r.no_autocast,
+                    progress: true,
+                    only: r.only.clone(),
+                    export: !r.no_export,
+                };
                 recipe::run(&recipe, &opts)?
             };
             if !r.no_export {

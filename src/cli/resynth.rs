@@ -36,15 +36,18 @@ pub struct ResynthArgs {
 pub fn run(g: &GlobalArgs, a: ResynthArgs) -> Result<()> {
     let voice = optional_voice(a.voice.as_deref())?;
     let mel_cfg = voice.as_ref().map_or_else(MelConfig::default, |v| v.config.mel.clone());
-    let family = a.vocoder.vocoder.unwrap_or_else(|| {
-        voice.as_ref().and_then(|v| v.config.default_vocoder.as_deref()).and_then(|f| f.parse().ok()).unwrap_or(Family::GriffinLim)
-    });
+    let family = a
+        .vocoder
+        .vocoder
+        .unwrap_or_else(|| voice.as_ref().and_then(|v| v.config.default_vocoder.as_deref()).and_then(|f| f.parse().ok()).unwrap_or(Family::GriffinLim));
     let device = pick_device(g)?;
     let mut voc: Box<dyn Vocoder> = match (&voice, family) {
         (_, Family::GriffinLim) => Box::new(GriffinLim::new(&mel_cfg, device)?),
         (Some(v), f) => vocoder::load(v, f, device)?,
         (None, f) => {
-            return Err(Error::arg(format!("the {f} vocoder needs a voice with trained weights; pass --voice NAME (see `ferry voices`) or use --vocoder griffin-lim")))
+            return Err(Error::arg(format!(
+                "the {f} vocoder needs a voice with trained weights; pass --voice NAME (see `ferry voices`) or use --vocoder griffin-lim"
+            )))
         }
     };
     voc.set_precision(a.vocoder.precision)?;
@@ -52,9 +55,7 @@ pub fn run(g: &GlobalArgs, a: ResynthArgs) -> Result<()> {
     let input = super::read_input_wav(&a.input, mel_cfg.sampling_rate)?;
     let mel = MelExtractor::new(&mel_cfg)?.compute(&input.samples);
     if mel.frames == 0 {
-        return Err(Error::audio(&a.input, format!(
-            "too short to resynthesise: {} samples is less than one hop ({})", input.samples.len(), mel_cfg.hop_size
-        )));
+        return Err(Error::audio(&a.input, format!("too short to resynthesise: {} samples is less than one hop ({})", input.samples.len(), mel_cfg.hop_size)));
     }
     if a.play {
         super::play_mels(g, voc.as_ref(), vec![Ok(mel.to_tensor())], &a.vocoder.options(g.seed), a.output_device.as_deref())?;

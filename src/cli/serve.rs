@@ -101,12 +101,7 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<()> {
         seed: g.seed,
         workers: a.workers,
         device: super::pick_device(g)?,
-        limits: Limits {
-            max_input_chars: a.max_input_chars,
-            max_body_bytes: a.max_body_bytes,
-            timeout: Duration::from_secs(a.timeout),
-            queue: a.queue,
-        },
+        limits: Limits { max_input_chars: a.max_input_chars, max_body_bytes: a.max_body_bytes, timeout: Duration::from_secs(a.timeout), queue: a.queue },
         api_key,
         cors: a.cors,
         access_log: !a.quiet,
@@ -116,8 +111,7 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<()> {
 
 /// joe when installed, else the only installed voice that speaks text.
 fn default_voice() -> Result<String> {
-    let speaking: Vec<String> =
-        crate::voice::list_installed().into_iter().filter(|v| v.config.acoustic.is_some()).map(|v| v.config.name).collect();
+    let speaking: Vec<String> = crate::voice::list_installed().into_iter().filter(|v| v.config.acoustic.is_some()).map(|v| v.config.name).collect();
     if speaking.iter().any(|n| n == "joe") {
         return Ok("joe".into());
     }

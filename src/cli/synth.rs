@@ -94,14 +94,22 @@ pub fn run(g: &GlobalArgs, a: SynthArgs) -> Result<()> {
     let format = if a.float { SampleFormat::Float32 } else { SampleFormat::Pcm16 };
     super::write_audio(output, &out, format)?;
     if let Some(path) = &a.alignments {
-        let file = crate::timestamps::AlignmentFile { sample_rate: out.sample_rate, duration: out.duration(), words: &timestamps.words, phonemes: &timestamps.phonemes };
+        let file = crate::timestamps::AlignmentFile {
+            sample_rate: out.sample_rate,
+            duration: out.duration(),
+            words: &timestamps.words,
+            phonemes: &timestamps.phonemes,
+        };
         std::fs::write(path, serde_json::to_string_pretty(&file)? + "\n").map_err(|e| Error::io(path, e))?;
     }
     if g.verbose {
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
             "ferry: wrote {} ({:.2} s of audio in {secs:.2} s, {} via {})",
-            output.display(), out.duration(), tts.vocoder.model_name(), tts.vocoder.family()
+            output.display(),
+            out.duration(),
+            tts.vocoder.model_name(),
+            tts.vocoder.family()
         );
     }
     Ok(())

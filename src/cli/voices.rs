@@ -20,10 +20,8 @@ fn mib(bytes: u64) -> String {
 pub fn run(_g: &GlobalArgs, a: VoicesArgs) -> Result<()> {
     let (voices, broken) = scan_installed();
     if a.json {
-        let list: Vec<serde_json::Value> = voices
-            .iter()
-            .map(|v| serde_json::json!({"name": v.name(), "dir": v.dir, "bytes": v.disk_size(), "config": v.config}))
-            .collect();
+        let list: Vec<serde_json::Value> =
+            voices.iter().map(|v| serde_json::json!({"name": v.name(), "dir": v.dir, "bytes": v.disk_size(), "config": v.config})).collect();
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
     }
@@ -43,13 +41,7 @@ pub fn run(_g: &GlobalArgs, a: VoicesArgs) -> Result<()> {
         for (role, e) in rows {
             let size = std::fs::metadata(v.path(&e.file)).map(|m| m.len()).unwrap_or(0);
             let default = if c.default_vocoder.as_deref() == Some(role.as_str()) { " (default)" } else { "" };
-            println!(
-                "  {role:<10} {:<10} {:>7.2} M params  {:>10}  {} steps{default}",
-                e.model,
-                e.parameters as f64 / 1e6,
-                mib(size),
-                e.training.steps
-            );
+            println!("  {role:<10} {:<10} {:>7.2} M params  {:>10}  {} steps{default}", e.model, e.parameters as f64 / 1e6, mib(size), e.training.steps);
         }
         println!("  {:<10} {:<10} (always available)", "griffin-lim", "griffin-lim");
     }

@@ -261,9 +261,7 @@ pub fn decode(bytes: &[u8], fingerprint: u64, n_mels_expected: usize) -> Option<
     let mut o = HEADER;
     let mel: Vec<f32> = bytes[o..o + n_mels * frames * 2].chunks_exact(2).map(|c| f16::from_le_bytes([c[0], c[1]]).to_f32()).collect();
     o += n_mels * frames * 2;
-    let f32s = |o: usize, n: usize| -> Vec<f32> {
-        bytes[o..o + n * 4].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
-    };
+    let f32s = |o: usize, n: usize| -> Vec<f32> { bytes[o..o + n * 4].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect() };
     let pitch = f32s(o, frames);
     let energy = f32s(o + frames * 4, frames);
     o += frames * 8;

@@ -35,15 +35,7 @@ pub struct DatasetOptions {
 
 impl Default for DatasetOptions {
     fn default() -> Self {
-        Self {
-            sample_rate: 22050,
-            max_seconds: 20.0,
-            min_seconds: 0.0,
-            metadata: "metadata.csv".into(),
-            text: None,
-            decode_audio: false,
-            min_samples: 256,
-        }
+        Self { sample_rate: 22050, max_seconds: 20.0, min_seconds: 0.0, metadata: "metadata.csv".into(), text: None, decode_audio: false, min_samples: 256 }
     }
 }
 
@@ -99,10 +91,9 @@ impl Dataset {
         let dir = dir.as_ref().to_path_buf();
         let meta_path = dir.join(&opts.metadata);
         let raw = fs::read(&meta_path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::audio(
-                &meta_path,
-                format!("not found; a dataset directory holds {} (id|text|normalized) and wavs/", opts.metadata),
-            ),
+            std::io::ErrorKind::NotFound => {
+                Error::audio(&meta_path, format!("not found; a dataset directory holds {} (id|text|normalized) and wavs/", opts.metadata))
+            }
             _ => Error::io(&meta_path, e),
         })?;
         let text = String::from_utf8_lossy(&raw);
@@ -117,9 +108,7 @@ impl Dataset {
                 continue;
             }
             rows += 1;
-            let mut push = |id: &str, kind: ProblemKind, message: String| {
-                problems.push(Problem { line: line_no, id: id.to_string(), kind, message })
-            };
+            let mut push = |id: &str, kind: ProblemKind, message: String| problems.push(Problem { line: line_no, id: id.to_string(), kind, message });
             let fields: Vec<&str> = line.split('|').collect();
             let id = fields[0].trim();
             if fields.len() < 2 || id.is_empty() {
@@ -144,7 +133,11 @@ impl Dataset {
             let duration = facts.samples as f64 / facts.rate as f64;
             let loaded = (duration * opts.sample_rate as f64).floor() as usize;
             if loaded < opts.min_samples.max(1) || duration < opts.min_seconds {
-                push(id, ProblemKind::TooShort, format!("{duration:.3} s of audio; need at least {:.3} s", (opts.min_samples as f64 / opts.sample_rate as f64).max(opts.min_seconds)));
+                push(
+                    id,
+                    ProblemKind::TooShort,
+                    format!("{duration:.3} s of audio; need at least {:.3} s", (opts.min_samples as f64 / opts.sample_rate as f64).max(opts.min_seconds)),
+                );
                 continue;
             }
             if duration > opts.max_seconds {
@@ -258,20 +251,14 @@ fn wav_facts(path: &Path, decode: bool) -> std::result::Result<WavFacts, (Proble
     if spec.channels == 0 || spec.sample_rate == 0 {
         return Err(unreadable("WAV header has zero channels or a zero sample rate".into()));
     }
-    let supported = matches!(
-        (spec.sample_format, spec.bits_per_sample),
-        (hound::SampleFormat::Float, 32) | (hound::SampleFormat::Int, 8 | 16 | 24 | 32)
-    );
+    let supported = matches!((spec.sample_format, spec.bits_per_sample), (hound::SampleFormat::Float, 32) | (hound::SampleFormat::Int, 8 | 16 | 24 | 32));
     if !supported {
         return Err(unreadable(format!("unsupported {}-bit {:?} WAV; use 16-bit PCM", spec.bits_per_sample, spec.sample_format)));
     }
     let frames = reader.duration() as usize;
     let data_bytes = frames as u64 * spec.channels as u64 * (spec.bits_per_sample as u64).div_ceil(8);
     if data_bytes + 44 > meta.len() + 8 || frames == 0 {
-        return Err(unreadable(format!(
-            "truncated or empty: the header announces {frames} frames ({data_bytes} bytes) but the file has {} bytes",
-            meta.len()
-        )));
+        return Err(unreadable(format!("truncated or empty: the header announces {frames} frames ({data_bytes} bytes) but the file has {} bytes", meta.len())));
     }
     Ok(WavFacts { rate: spec.sample_rate, channels: spec.channels, samples: frames })
 }

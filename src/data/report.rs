@@ -147,13 +147,7 @@ impl fmt::Display for Report {
         writeln!(f, "utterances  {} kept of {} rows ({} excluded)", self.kept, self.rows, self.excluded().count())?;
         writeln!(f, "audio       {:.3} h ({:.1} s)", self.hours(), self.seconds)?;
         if self.kept > 0 {
-            writeln!(
-                f,
-                "length      min {:.2} s, mean {:.2} s, max {:.2} s",
-                self.min_seconds,
-                self.seconds / self.kept as f64,
-                self.max_seconds
-            )?;
+            writeln!(f, "length      min {:.2} s, mean {:.2} s, max {:.2} s", self.min_seconds, self.seconds / self.kept as f64, self.max_seconds)?;
             let peak = self.histogram.counts.iter().cloned().max().unwrap_or(1).max(1);
             let w = self.histogram.bin_seconds;
             for (i, &c) in self.histogram.counts.iter().enumerate() {

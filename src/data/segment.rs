@@ -69,10 +69,7 @@ impl SegmentSampler {
     pub fn from_dataset(dataset: &Dataset, cache: &FeatureCache, frames: usize, seed: u64) -> Result<Self> {
         let cfg = cache.mel_config();
         if dataset.sample_rate != cfg.sampling_rate {
-            return Err(Error::config(
-                "dataset",
-                format!("opened at {} Hz but the mel is defined at {} Hz", dataset.sample_rate, cfg.sampling_rate),
-            ));
+            return Err(Error::config("dataset", format!("opened at {} Hz but the mel is defined at {} Hz", dataset.sample_rate, cfg.sampling_rate)));
         }
         let clips = dataset
             .items

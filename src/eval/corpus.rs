@@ -58,8 +58,7 @@ pub fn read_reference_dir(dir: &Path) -> Result<Vec<Item>> {
         }
     } else {
         let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-        let mut wavs: Vec<PathBuf> =
-            rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav"))).collect();
+        let mut wavs: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav"))).collect();
         wavs.sort();
         for wav in wavs {
             let id = wav.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();

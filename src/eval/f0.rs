@@ -98,10 +98,7 @@ pub fn f0_errors(reference: &[f32], hypothesis: &[f32]) -> F0Errors {
 /// Re-indexes two F0 arrays along a frame-pairing path (e.g. the DTW path of the mel
 /// cepstra), giving two arrays of the path's length. Pairs out of range are skipped.
 pub fn pair_by_path(reference: &[f32], hypothesis: &[f32], path: &[(usize, usize)]) -> (Vec<f32>, Vec<f32>) {
-    path.iter()
-        .filter(|&&(i, j)| i < reference.len() && j < hypothesis.len())
-        .map(|&(i, j)| (reference[i], hypothesis[j]))
-        .unzip()
+    path.iter().filter(|&&(i, j)| i < reference.len() && j < hypothesis.len()).map(|&(i, j)| (reference[i], hypothesis[j])).unzip()
 }
 
 #[cfg(test)]

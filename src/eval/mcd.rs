@@ -40,12 +40,9 @@ pub fn mel_cepstra(mel: &Mel, order: usize) -> Vec<Vec<f64>> {
     let n = mel.n_mels;
     let k = (order + 1).min(n);
     // basis[q][m] = cos(π q (m + ½) / N) / N.
-    let basis: Vec<Vec<f64>> = (0..k)
-        .map(|q| (0..n).map(|m| (std::f64::consts::PI * q as f64 * (m as f64 + 0.5) / n as f64).cos() / n as f64).collect())
-        .collect();
-    (0..mel.frames)
-        .map(|t| basis.iter().map(|b| (0..n).map(|m| b[m] * mel.at(m, t) as f64).sum()).collect())
-        .collect()
+    let basis: Vec<Vec<f64>> =
+        (0..k).map(|q| (0..n).map(|m| (std::f64::consts::PI * q as f64 * (m as f64 + 0.5) / n as f64).cos() / n as f64).collect()).collect();
+    (0..mel.frames).map(|t| basis.iter().map(|b| (0..n).map(|m| b[m] * mel.at(m, t) as f64).sum()).collect()).collect()
 }
 
 /// MCD between two cepstral sequences (`[frames][≥ order + 1]`, c₀ first), excluding c₀.

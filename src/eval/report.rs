@@ -145,11 +145,7 @@ impl Report {
     /// The Markdown table (one row per system) with the run's provenance under it.
     pub fn to_markdown(&self) -> String {
         let mut s = String::new();
-        s.push_str(&format!(
-            "# Evaluation of voice `{}` ({})\n\n",
-            self.voice,
-            if self.mode == "resynth" { "copy synthesis" } else { "text to speech" }
-        ));
+        s.push_str(&format!("# Evaluation of voice `{}` ({})\n\n", self.voice, if self.mode == "resynth" { "copy synthesis" } else { "text to speech" }));
         s.push_str("| system | model | n | WER % ↓ | MOS ↑ | mel L1 ↓ | MCD dB ↓ | F0 RMSE Hz ↓ | F0 RMSE cents ↓ | F0 GPE % ↓ | V/UV err % ↓ | RTF ↓ |\n");
         s.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for r in &self.systems {
@@ -224,10 +220,7 @@ impl Report {
         ];
         metrics
             .iter()
-            .map(|(title, get)| crate::plot::bars::Panel {
-                title: title.to_string(),
-                bars: self.systems.iter().map(|r| (r.system.clone(), get(r))).collect(),
-            })
+            .map(|(title, get)| crate::plot::bars::Panel { title: title.to_string(), bars: self.systems.iter().map(|r| (r.system.clone(), get(r))).collect() })
             .filter(|p| p.bars.iter().any(|(_, v)| v.is_some()))
             .collect()
     }

@@ -143,11 +143,8 @@ pub fn evaluate(plan: &EvalPlan) -> Result<Report> {
     // WER targets: the text when known, else what the ASR heard in the reference recording.
     let mut wer_target = "text";
     if let Ok(asr) = &asr {
-        let ref_transcripts: BTreeMap<String, String> = utt
-            .iter()
-            .filter(|u| u.system == "reference")
-            .filter_map(|u| asr.get(&u.wav).map(|t| (u.id.clone(), t.clone())))
-            .collect();
+        let ref_transcripts: BTreeMap<String, String> =
+            utt.iter().filter(|u| u.system == "reference").filter_map(|u| asr.get(&u.wav).map(|t| (u.id.clone(), t.clone()))).collect();
         for u in utt.iter_mut() {
             u.transcript = asr.get(&u.wav).cloned();
             let target = match &u.text {
@@ -338,7 +335,10 @@ fn build_vocoder(voice: &Voice, family: Family, device: Device) -> Result<Box<dy
 /// sentences of one item joined in time).
 fn text_to_mels(plan: &EvalPlan) -> Result<Vec<Mel>> {
     if plan.voice.config.acoustic.is_none() {
-        return Err(Error::voice(plan.voice.name(), "has no acoustic model, so it cannot read text; evaluate its vocoders by copy synthesis with --resynth DIR"));
+        return Err(Error::voice(
+            plan.voice.name(),
+            "has no acoustic model, so it cannot read text; evaluate its vocoders by copy synthesis with --resynth DIR",
+        ));
     }
     // Griffin-Lim needs no weights: the synthesizer is only used up to the mel here.
     let tts = crate::synth::Synthesizer::new(plan.voice, Family::GriffinLim, plan.device)?;

@@ -196,10 +196,7 @@ pub fn read_sentences(path: &Path) -> Result<Vec<Sentence>> {
             Some((id, rest)) => {
                 let id = id.trim();
                 if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || id.starts_with('.') {
-                    return Err(Error::arg(format!(
-                        "{}: sentence {index} has id '{id}'; ids may hold only letters, digits, '-', '_' and '.'",
-                        path.display()
-                    )));
+                    return Err(Error::arg(format!("{}: sentence {index} has id '{id}'; ids may hold only letters, digits, '-', '_' and '.'", path.display())));
                 }
                 // `id|text|normalised text`: keep the text column.
                 (id.to_string(), rest.split('|').next().unwrap_or("").trim().to_string())

@@ -114,7 +114,12 @@ fn keyed_rng(secret: &str, listener: &str, purpose: &str) -> rand::rngs::StdRng 
     // FNV-1a over the three strings, each folded into its own 64-bit lane of the seed.
     let fnv = |s: &str, basis: u64| s.bytes().fold(basis, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
     let mut seed = [0u8; 32];
-    let lanes = [fnv(secret, 0xcbf2_9ce4_8422_2325), fnv(&secret.chars().rev().collect::<String>(), 0x8422_2325_cbf2_9ce4), fnv(listener, 0xcbf2_9ce4_8422_2325), fnv(purpose, 0xcbf2_9ce4_8422_2325)];
+    let lanes = [
+        fnv(secret, 0xcbf2_9ce4_8422_2325),
+        fnv(&secret.chars().rev().collect::<String>(), 0x8422_2325_cbf2_9ce4),
+        fnv(listener, 0xcbf2_9ce4_8422_2325),
+        fnv(purpose, 0xcbf2_9ce4_8422_2325),
+    ];
     for (i, l) in lanes.iter().enumerate() {
         seed[i * 8..(i + 1) * 8].copy_from_slice(&l.to_le_bytes());
     }

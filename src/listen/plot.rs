@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use crate::plot::Canvas;
 use crate::error::{Error, Result};
+use crate::plot::Canvas;
 
 /// One row of a plot.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +92,9 @@ impl Plot {
         let mut out = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\">\n");
         for sh in shapes {
             match sh {
-                Shape::Rect { x, y, w, h, rgb } => out += &format!("<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" fill=\"{}\"/>\n", hex(rgb)),
+                Shape::Rect { x, y, w, h, rgb } => {
+                    out += &format!("<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" fill=\"{}\"/>\n", hex(rgb))
+                }
                 Shape::Dot { x, y, r, rgb } => out += &format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\" fill=\"{}\"/>\n", hex(rgb)),
                 Shape::Text { x, y, text, scale, anchor, rgb } => {
                     let a = match anchor {

@@ -138,7 +138,11 @@ fn score_section(study: &Study, records: &[Record], mode: Mode) -> Option<ScoreS
     let conds: Vec<_> = study.conditions.iter().filter(|c| by.contains_key(c.key.as_str())).collect();
     let mut conditions: Vec<ConditionStats> = conds
         .iter()
-        .map(|c| ConditionStats { condition: c.key.clone(), label: c.label.clone(), summary: stats::summarize(&by[c.key.as_str()].values().copied().collect::<Vec<_>>()) })
+        .map(|c| ConditionStats {
+            condition: c.key.clone(),
+            label: c.label.clone(),
+            summary: stats::summarize(&by[c.key.as_str()].values().copied().collect::<Vec<_>>()),
+        })
         .collect();
     conditions.sort_by(|a, b| b.summary.mean.total_cmp(&a.summary.mean));
     let mut pairs = Vec::new();
@@ -151,7 +155,14 @@ fn score_section(study: &Study, records: &[Record], mode: Mode) -> Option<ScoreS
     }
     let adj = stats::holm(&pairs.iter().map(|p| p.test.p).collect::<Vec<_>>());
     pairs.iter_mut().zip(adj).for_each(|(p, a)| p.p_holm = a);
-    Some(ScoreSection { mode, listeners: listeners.len(), kept: listeners.len() - excluded.iter().filter(|l| listeners.contains(*l)).count(), screening, conditions, pairs })
+    Some(ScoreSection {
+        mode,
+        listeners: listeners.len(),
+        kept: listeners.len() - excluded.iter().filter(|l| listeners.contains(*l)).count(),
+        screening,
+        conditions,
+        pairs,
+    })
 }
 
 fn ab_section(study: &Study, records: &[Record]) -> Option<AbSection> {
@@ -265,7 +276,8 @@ impl Report {
 
 /// The unblinded key: every stimulus with its audio, spectrogram and loudness gain.
 fn stimuli_md(study: &Study) -> String {
-    let mut md = String::from("## Stimuli (unblinded)\n\nAudio and spectrogram of every sentence × condition; gain is what loudness matching applied.\n\n| Sentence |");
+    let mut md =
+        String::from("## Stimuli (unblinded)\n\nAudio and spectrogram of every sentence × condition; gain is what loudness matching applied.\n\n| Sentence |");
     for c in &study.conditions {
         md += &format!(" {} |", c.key);
     }
@@ -303,7 +315,13 @@ fn section_md(sec: &ScoreSection) -> String {
             sec.listeners
         );
         for s in &excluded {
-            md += &format!("- excluded listener `{}`: hidden reference below {SCREEN_SCORE} in {} of {} trials ({:.0} %)\n", s.listener, s.below, s.trials, 100.0 * s.below as f64 / s.trials as f64);
+            md += &format!(
+                "- excluded listener `{}`: hidden reference below {SCREEN_SCORE} in {} of {} trials ({:.0} %)\n",
+                s.listener,
+                s.below,
+                s.trials,
+                100.0 * s.below as f64 / s.trials as f64
+            );
         }
         md += "\n";
     } else {

@@ -215,7 +215,10 @@ async fn guard(req: Request, next: Next) -> Response {
 }
 
 /// A request body as JSON of type `T`, or the 4xx to answer.
-fn parse<T: serde::de::DeserializeOwned>(body: std::result::Result<Bytes, axum::extract::rejection::BytesRejection>, what: &str) -> std::result::Result<T, Response> {
+fn parse<T: serde::de::DeserializeOwned>(
+    body: std::result::Result<Bytes, axum::extract::rejection::BytesRejection>,
+    what: &str,
+) -> std::result::Result<T, Response> {
     let body = body.map_err(|e| error(e.status(), format!("cannot read the request body: {}", e.body_text())))?;
     serde_json::from_slice(&body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("malformed {what}: {e}")))
 }
@@ -361,7 +364,12 @@ fn check_rating(state: &State, body: &RateReq) -> std::result::Result<Record, Re
         .filter_map(|s| {
             let id = v.handles.get(&s.handle)?;
             let st = state.study.stimulus(id)?;
-            Some(Score { stimulus: id.clone(), condition: st.condition.clone(), score: s.score, hidden_reference: state.mode == Mode::Mushra && Some(st.condition.as_str()) == reference })
+            Some(Score {
+                stimulus: id.clone(),
+                condition: st.condition.clone(),
+                score: s.score,
+                hidden_reference: state.mode == Mode::Mushra && Some(st.condition.as_str()) == reference,
+            })
         })
         .collect::<Vec<_>>();
     let time_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);

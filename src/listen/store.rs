@@ -46,11 +46,7 @@ pub fn read_records(path: &Path) -> Result<(Vec<Record>, usize)> {
         Err(e) => return Err(Error::io(path, e)),
     };
     let mut skipped = 0;
-    let records = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| serde_json::from_str::<Record>(l).map_err(|_| skipped += 1).ok())
-        .collect();
+    let records = text.lines().filter(|l| !l.trim().is_empty()).filter_map(|l| serde_json::from_str::<Record>(l).map_err(|_| skipped += 1).ok()).collect();
     Ok((records, skipped))
 }
 

@@ -48,7 +48,12 @@ pub struct BuildOptions {
 pub fn find_recording(dir: &Path, s: &Sentence) -> Result<PathBuf> {
     let names = [format!("{}.wav", s.id), format!("{}.wav", s.index)];
     names.iter().map(|n| dir.join(n)).find(|p| p.is_file()).ok_or_else(|| {
-        Error::arg(format!("{}: no recording for sentence {} (looked for {}); name WAVs by sentence id or line number", dir.display(), s.index, names.join(", ")))
+        Error::arg(format!(
+            "{}: no recording for sentence {} (looked for {}); name WAVs by sentence id or line number",
+            dir.display(),
+            s.index,
+            names.join(", ")
+        ))
     })
 }
 
@@ -174,7 +179,11 @@ pub fn build(out: &Path, sentences: &[Sentence], dirs: &SourceDirs, mut renders:
         created_unix: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
         voice: opts.voice.clone(),
         sample_rate: rate,
-        loudness: LoudnessInfo { requested_lufs: opts.target_lufs, target_lufs: target, method: "ITU-R BS.1770-4 integrated loudness (K-weighted, gated)".into() },
+        loudness: LoudnessInfo {
+            requested_lufs: opts.target_lufs,
+            target_lufs: target,
+            method: "ITU-R BS.1770-4 integrated loudness (K-weighted, gated)".into(),
+        },
         sentences: sentences.to_vec(),
         conditions,
         stimuli,
@@ -190,7 +199,10 @@ fn prepare_dir(out: &Path, force: bool) -> Result<()> {
     let manifest = out.join(manifest::MANIFEST);
     if manifest.exists() {
         if !force {
-            return Err(Error::arg(format!("{}: a study is already there; pass --force to replace it (its ratings are kept as a backup) or choose another -o", out.display())));
+            return Err(Error::arg(format!(
+                "{}: a study is already there; pass --force to replace it (its ratings are kept as a backup) or choose another -o",
+                out.display()
+            )));
         }
         let ratings = out.join(manifest::RATINGS);
         if ratings.exists() {

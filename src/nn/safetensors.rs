@@ -143,12 +143,7 @@ pub fn write(path: impl AsRef<Path>, tensors: &[(String, Tensor)], float_kind: O
 }
 
 /// [`write`] with string metadata in the header.
-pub fn write_with_metadata(
-    path: impl AsRef<Path>,
-    tensors: &[(String, Tensor)],
-    float_kind: Option<Kind>,
-    metadata: &Metadata,
-) -> Result<()> {
+pub fn write_with_metadata(path: impl AsRef<Path>, tensors: &[(String, Tensor)], float_kind: Option<Kind>, metadata: &Metadata) -> Result<()> {
     let path = path.as_ref();
     let mut header = serde_json::Map::new();
     if !metadata.is_empty() {
@@ -166,10 +161,7 @@ pub fn write_with_metadata(
         let numel = t.numel();
         let mut buf = vec![0u8; numel * size];
         t.f_copy_data_u8(&mut buf, numel)?;
-        header.insert(
-            name.clone(),
-            serde_json::json!({"dtype": dtype, "shape": t.size(), "data_offsets": [offset, offset + buf.len()]}),
-        );
+        header.insert(name.clone(), serde_json::json!({"dtype": dtype, "shape": t.size(), "data_offsets": [offset, offset + buf.len()]}));
         offset += buf.len();
         blobs.push(buf);
     }
@@ -225,10 +217,7 @@ pub fn assign_var_store(vs: &mut VarStore, mut file: BTreeMap<String, Tensor>, p
         for (name, mut var) in vars {
             let src = file.remove(&name).expect("checked above");
             if src.size() != var.size() {
-                return Err(Error::weights(
-                    path,
-                    format!("tensor '{name}' has shape {:?}, the model expects {:?}", src.size(), var.size()),
-                ));
+                return Err(Error::weights(path, format!("tensor '{name}' has shape {:?}, the model expects {:?}", src.size(), var.size())));
             }
             var.copy_(&src.to_kind(var.kind()).to_device(var.device()));
         }

@@ -179,7 +179,11 @@ mod tests {
         tch::manual_seed(0);
         let vs = nn::VarStore::new(Device::Cpu);
         let mut conv = WnConv1d::new(vs.root() / "c", 4, 6, 3, ConvCfg::default().padding(same_padding(3, 2)).dilation(2));
-        let names: Vec<String> = { let mut v: Vec<_> = vs.variables().into_keys().collect(); v.sort(); v };
+        let names: Vec<String> = {
+            let mut v: Vec<_> = vs.variables().into_keys().collect();
+            v.sort();
+            v
+        };
         assert_eq!(names, ["c.bias", "c.weight_g", "c.weight_v"]);
         assert_eq!(conv.weight_g.size(), [6, 1, 1]);
         let max_diff = (conv.weight() - &conv.weight_v).abs().max().double_value(&[]);

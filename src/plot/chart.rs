@@ -4,16 +4,7 @@
 use super::canvas::{Canvas, Rgb, BLACK, GLYPH, GREY, LIGHT_GREY};
 
 /// Colours of successive series (Tableau 10: distinct for most colour vision).
-pub const PALETTE: [Rgb; 8] = [
-    [31, 119, 180],
-    [255, 127, 14],
-    [44, 160, 44],
-    [214, 39, 40],
-    [148, 103, 189],
-    [140, 86, 75],
-    [227, 119, 194],
-    [23, 190, 207],
-];
+pub const PALETTE: [Rgb; 8] = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75], [227, 119, 194], [23, 190, 207]];
 
 /// One line: (x, y) points in drawing order.
 #[derive(Debug, Clone)]
@@ -78,7 +69,8 @@ impl LineChart {
 
     /// (x range, transformed y range) over every point, padded a little; `None` when empty.
     fn bounds(&self) -> Option<((f64, f64), (f64, f64))> {
-        let pts: Vec<(f64, f64)> = self.series.iter().flat_map(|s| s.points.iter()).filter_map(|&(x, y)| Some((x, self.y_of(y)?))).filter(|p| p.0.is_finite()).collect();
+        let pts: Vec<(f64, f64)> =
+            self.series.iter().flat_map(|s| s.points.iter()).filter_map(|&(x, y)| Some((x, self.y_of(y)?))).filter(|p| p.0.is_finite()).collect();
         if pts.is_empty() {
             return None;
         }

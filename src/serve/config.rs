@@ -63,9 +63,7 @@ impl ServeConfig {
             return Err(Error::arg(format!("--workers {} is out of range; use 1 to 64", self.workers)));
         }
         if let Some(w) = self.wyoming_port.filter(|&w| w != 0 && w == self.port) {
-            return Err(Error::arg(format!(
-                "--wyoming-port {w} is the HTTP --port too; give Wyoming a port of its own (10200 is its usual one)"
-            )));
+            return Err(Error::arg(format!("--wyoming-port {w} is the HTTP --port too; give Wyoming a port of its own (10200 is its usual one)")));
         }
         if self.limits.max_input_chars == 0 {
             return Err(Error::arg("--max-input-chars must be at least 1"));

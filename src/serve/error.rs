@@ -41,12 +41,8 @@ impl ApiError {
 
     /// 401: no or a wrong API key.
     pub fn unauthorized() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "authentication_error",
-            "missing or wrong API key; send the server's key as 'Authorization: Bearer KEY'",
-        )
-        .code("invalid_api_key")
+        Self::new(StatusCode::UNAUTHORIZED, "authentication_error", "missing or wrong API key; send the server's key as 'Authorization: Bearer KEY'")
+            .code("invalid_api_key")
     }
 
     /// 429: every worker is busy and the queue is full.

@@ -138,13 +138,7 @@ impl Metrics {
 /// requests count too).
 pub async fn record(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     // axum's fallback may carry its own internal catch-all pattern: that is "unmatched" too.
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str())
-        .filter(|p| !p.contains("__private__axum"))
-        .unwrap_or(UNMATCHED)
-        .to_string();
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str()).filter(|p| !p.contains("__private__axum")).unwrap_or(UNMATCHED).to_string();
     let started = Instant::now();
     let res = next.run(req).await;
     metrics.request(&route, res.status().as_u16(), started.elapsed());
@@ -154,8 +148,7 @@ pub async fn record(State(metrics): State<Arc<Metrics>>, req: Request, next: Nex
 /// `GET /metrics`.
 pub async fn metrics(State(app): State<Arc<App>>) -> Response {
     let mut res = app.pool.metrics().render().into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"));
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"));
     res
 }
 

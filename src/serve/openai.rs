@@ -105,7 +105,7 @@ async fn speak(app: &App, body: Result<Bytes, BytesRejection>) -> Result<Respons
             return Err(ApiError::invalid(format!(
                 "stream_format '{other}' is not supported; use audio, sse or jsonl (with word timestamps), or leave it out for a whole file"
             ))
-                .param("stream_format"))
+            .param("stream_format"))
         }
     };
     check_input_format(&req.input, req.input_format.as_deref())?;
@@ -135,9 +135,8 @@ async fn speak(app: &App, body: Result<Bytes, BytesRejection>) -> Result<Respons
         }
         Delivery::Audio => {
             let (first, rest) = speech::streamed(&app.pool, job).await?;
-            let rest = ReceiverStream::new(rest).map(|piece| {
-                piece.map(|p| Bytes::from(p.bytes)).inspect_err(|e| eprintln!("ferry serve: stream ended early: {e}"))
-            });
+            let rest =
+                ReceiverStream::new(rest).map(|piece| piece.map(|p| Bytes::from(p.bytes)).inspect_err(|e| eprintln!("ferry serve: stream ended early: {e}")));
             let stream = tokio_stream::once(Ok(Bytes::from(first.bytes))).chain(rest);
             Ok(audio_response(&content_type, rate, Body::from_stream(stream)))
         }
@@ -155,15 +154,11 @@ fn check_input_format(input: &str, input_format: Option<&str>) -> Result<(), Api
         None | Some("") | Some("text") => crate::text::ssml::looks_like_ssml(input),
         Some("ssml") => {
             if !crate::text::ssml::looks_like_ssml(input) {
-                return Err(ApiError::invalid("input_format is ssml, but the input does not start with <speak>")
-                    .param("input")
-                    .code("invalid_ssml"));
+                return Err(ApiError::invalid("input_format is ssml, but the input does not start with <speak>").param("input").code("invalid_ssml"));
             }
             true
         }
-        Some(other) => {
-            return Err(ApiError::invalid(format!("input_format '{other}' is not supported; use text or ssml")).param("input_format"))
-        }
+        Some(other) => return Err(ApiError::invalid(format!("input_format '{other}' is not supported; use text or ssml")).param("input_format")),
     };
     if ssml {
         crate::text::ssml::parse(input).map_err(|e| ApiError::from(e).param("input").code("invalid_ssml"))?;
@@ -226,10 +221,7 @@ fn event_response(first: speech::Piece, mut rest: speech::Pieces, input_chars: u
 
 /// `GET /v1/models`: OpenAI's list shape.
 pub async fn models(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
-    let data: Vec<_> = model_ids(&app)
-        .into_iter()
-        .map(|(id, _)| json!({"id": id, "object": "model", "created": 0, "owned_by": "ferry"}))
-        .collect();
+    let data: Vec<_> = model_ids(&app).into_iter().map(|(id, _)| json!({"id": id, "object": "model", "created": 0, "owned_by": "ferry"})).collect();
     Json(json!({"object": "list", "data": data}))
 }
 

@@ -80,10 +80,7 @@ async fn speak(app: &App, headers: &HeaderMap, body: Result<Bytes, BytesRejectio
 
 /// JSON when the client says so (or the body is an object); otherwise the body is the text.
 fn parse(headers: &HeaderMap, bytes: &Bytes) -> Result<PiperRequest, ApiError> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.to_ascii_lowercase().contains("json"));
+    let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.to_ascii_lowercase().contains("json"));
     let text = body_text(bytes)?;
     if is_json || text.trim_start().starts_with('{') {
         return json_body(bytes);

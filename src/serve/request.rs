@@ -16,12 +16,9 @@ use super::error::ApiError;
 pub fn body_bytes(body: Result<Bytes, BytesRejection>, limits: &Limits) -> Result<Bytes, ApiError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::invalid(format!(
-                "the request body is over the limit of {} bytes (ferry serve --max-body-bytes)",
-                limits.max_body_bytes
-            ))
-            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
-            .code("body_too_large")
+            ApiError::invalid(format!("the request body is over the limit of {} bytes (ferry serve --max-body-bytes)", limits.max_body_bytes))
+                .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+                .code("body_too_large")
         } else {
             ApiError::invalid("the request body could not be read").with_status(rejection.status())
         }
@@ -30,9 +27,8 @@ pub fn body_bytes(body: Result<Bytes, BytesRejection>, limits: &Limits) -> Resul
 
 /// The body as UTF-8 text.
 pub fn body_text(bytes: &Bytes) -> Result<&str, ApiError> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        ApiError::invalid(format!("the request body is not UTF-8 (invalid byte at offset {})", e.valid_up_to())).code("invalid_utf8")
-    })
+    std::str::from_utf8(bytes)
+        .map_err(|e| ApiError::invalid(format!("the request body is not UTF-8 (invalid byte at offset {})", e.valid_up_to())).code("invalid_utf8"))
 }
 
 /// The body as JSON of type `T`, with serde's account of what is wrong (a missing field,
@@ -71,13 +67,11 @@ pub fn check_input(text: &str, param: &'static str, limits: &Limits) -> Result<(
 /// Checks that an optional number lies in `range`, naming the field and the range.
 pub fn check_range(value: Option<f64>, param: &'static str, range: std::ops::RangeInclusive<f64>, meaning: &str) -> Result<(), ApiError> {
     match value {
-        Some(v) if !(v.is_finite() && range.contains(&v)) => Err(ApiError::invalid(format!(
-            "{param} {v} is out of range; use {} to {} ({meaning})",
-            range.start(),
-            range.end()
-        ))
-        .param(param)
-        .code("out_of_range")),
+        Some(v) if !(v.is_finite() && range.contains(&v)) => {
+            Err(ApiError::invalid(format!("{param} {v} is out of range; use {} to {} ({meaning})", range.start(), range.end()))
+                .param(param)
+                .code("out_of_range"))
+        }
         _ => Ok(()),
     }
 }

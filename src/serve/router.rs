@@ -55,22 +55,13 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     if origins.is_empty() {
         return None;
     }
-    let allow = if origins.iter().any(|o| o == "*") {
-        AllowOrigin::any()
-    } else {
-        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
-    };
-    Some(
-        CorsLayer::new()
-            .allow_origin(allow)
-            .allow_methods([Method::GET, Method::POST])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
-    )
+    let allow =
+        if origins.iter().any(|o| o == "*") { AllowOrigin::any() } else { AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok())) };
+    Some(CorsLayer::new().allow_origin(allow).allow_methods([Method::GET, Method::POST]).allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]))
 }
 
 async fn not_found() -> ApiError {
-    ApiError::not_found("no such endpoint; ferry serve answers POST /v1/audio/speech, GET /v1/models, POST / (Piper) and GET /health")
-        .code("unknown_url")
+    ApiError::not_found("no such endpoint; ferry serve answers POST /v1/audio/speech, GET /v1/models, POST / (Piper) and GET /health").code("unknown_url")
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -80,9 +80,8 @@ pub fn run(config: ServeConfig) -> Result<()> {
 
 /// A listening socket on `addr` and the address it got (the port chosen for port 0).
 async fn bind(addr: SocketAddr, option: &str) -> Result<(TcpListener, SocketAddr)> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::External(format!("cannot listen on {addr}: {e}; pick another {option} (or stop what uses it)")))?;
+    let listener =
+        TcpListener::bind(addr).await.map_err(|e| Error::External(format!("cannot listen on {addr}: {e}; pick another {option} (or stop what uses it)")))?;
     let local = listener.local_addr().map_err(|e| Error::External(format!("listening socket: {e}")))?;
     Ok((listener, local))
 }

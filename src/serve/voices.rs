@@ -70,11 +70,9 @@ impl Catalog {
             Some(n) => n,
         };
         if !is_plain_name(name) {
-            return Err(ApiError::invalid(
-                "voice must be the name of an installed voice (letters, digits, '-', '_' and '.'); GET /v1/audio/voices lists them",
-            )
-            .param("voice")
-            .code("invalid_voice"));
+            return Err(ApiError::invalid("voice must be the name of an installed voice (letters, digits, '-', '_' and '.'); GET /v1/audio/voices lists them")
+                .param("voice")
+                .code("invalid_voice"));
         }
         if let Some(v) = self.voices.get(name).filter(|v| v.config.acoustic.is_some()) {
             return Ok(v.clone());
@@ -83,9 +81,7 @@ impl Catalog {
             return Ok(self.default_voice());
         }
         let names: Vec<&str> = self.speaking().map(|v| v.name()).collect();
-        Err(ApiError::not_found(format!("voice '{name}' is not installed; installed voices: {}", names.join(", ")))
-            .param("voice")
-            .code("voice_not_found"))
+        Err(ApiError::not_found(format!("voice '{name}' is not installed; installed voices: {}", names.join(", "))).param("voice").code("voice_not_found"))
     }
 }
 
@@ -109,22 +105,16 @@ pub fn pick_family(voice: &Voice, requested: Option<&str>, server: Option<Family
         },
     };
     if family != Family::GriffinLim && !voice.config.vocoders.contains_key(family.key()) {
-        return Err(ApiError::invalid(format!(
-            "voice '{}' has no '{}' vocoder; it has: {}",
-            voice.name(),
-            family.key(),
-            families_of(voice).join(", ")
-        ))
-        .param("vocoder")
-        .code("unknown_vocoder"));
+        return Err(ApiError::invalid(format!("voice '{}' has no '{}' vocoder; it has: {}", voice.name(), family.key(), families_of(voice).join(", ")))
+            .param("vocoder")
+            .code("unknown_vocoder"));
     }
     Ok(family)
 }
 
 /// The families a voice can speak with (its vocoders, and Griffin-Lim).
 pub fn families_of(voice: &Voice) -> Vec<&'static str> {
-    let mut v: Vec<&'static str> =
-        Family::NEURAL.iter().filter(|f| voice.config.vocoders.contains_key(f.key())).map(|f| f.key()).collect();
+    let mut v: Vec<&'static str> = Family::NEURAL.iter().filter(|f| voice.config.vocoders.contains_key(f.key())).map(|f| f.key()).collect();
     v.push(Family::GriffinLim.key());
     v
 }

@@ -99,9 +99,8 @@ impl Pool {
             std::thread::Builder::new()
                 .name(format!("ferry-serve-worker-{id}"))
                 .spawn(move || {
-                    let loaded = catch_unwind(AssertUnwindSafe(|| worker.load(&voice, family).map(|_| ()))).unwrap_or_else(|panic| {
-                        Err(Error::External(format!("loading the models panicked: {}", crate::error::panic_message(&*panic))))
-                    });
+                    let loaded = catch_unwind(AssertUnwindSafe(|| worker.load(&voice, family).map(|_| ())))
+                        .unwrap_or_else(|panic| Err(Error::External(format!("loading the models panicked: {}", crate::error::panic_message(&*panic)))));
                     if let Some(tx) = first {
                         let failed = loaded.is_err();
                         let _ = tx.send(loaded);

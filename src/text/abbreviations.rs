@@ -3,13 +3,44 @@
 
 /// Abbreviations always read the same way (lower-cased key, with its period).
 pub const ABBREVIATIONS: [(&str, &str); 38] = [
-    ("mr.", "mister"), ("mrs.", "missus"), ("ms.", "miz"), ("prof.", "professor"), ("jr.", "junior"), ("sr.", "senior"),
-    ("gen.", "general"), ("gov.", "governor"), ("sen.", "senator"), ("rep.", "representative"), ("sgt.", "sergeant"),
-    ("capt.", "captain"), ("lt.", "lieutenant"), ("col.", "colonel"), ("rev.", "reverend"), ("hon.", "honorable"),
-    ("ave.", "avenue"), ("blvd.", "boulevard"), ("rd.", "road"), ("ln.", "lane"), ("mt.", "mount"), ("ft.", "fort"),
-    ("vs.", "versus"), ("etc.", "et cetera"), ("approx.", "approximately"), ("dept.", "department"), ("est.", "established"),
-    ("inc.", "incorporated"), ("ltd.", "limited"), ("co.", "company"), ("corp.", "corporation"), ("vol.", "volume"),
-    ("ch.", "chapter"), ("fig.", "figure"), ("no.", "number"), ("pp.", "pages"), ("p.", "page"), ("min.", "minutes"),
+    ("mr.", "mister"),
+    ("mrs.", "missus"),
+    ("ms.", "miz"),
+    ("prof.", "professor"),
+    ("jr.", "junior"),
+    ("sr.", "senior"),
+    ("gen.", "general"),
+    ("gov.", "governor"),
+    ("sen.", "senator"),
+    ("rep.", "representative"),
+    ("sgt.", "sergeant"),
+    ("capt.", "captain"),
+    ("lt.", "lieutenant"),
+    ("col.", "colonel"),
+    ("rev.", "reverend"),
+    ("hon.", "honorable"),
+    ("ave.", "avenue"),
+    ("blvd.", "boulevard"),
+    ("rd.", "road"),
+    ("ln.", "lane"),
+    ("mt.", "mount"),
+    ("ft.", "fort"),
+    ("vs.", "versus"),
+    ("etc.", "et cetera"),
+    ("approx.", "approximately"),
+    ("dept.", "department"),
+    ("est.", "established"),
+    ("inc.", "incorporated"),
+    ("ltd.", "limited"),
+    ("co.", "company"),
+    ("corp.", "corporation"),
+    ("vol.", "volume"),
+    ("ch.", "chapter"),
+    ("fig.", "figure"),
+    ("no.", "number"),
+    ("pp.", "pages"),
+    ("p.", "page"),
+    ("min.", "minutes"),
 ];
 
 /// Dotted abbreviations read as words rather than letters.
@@ -18,8 +49,7 @@ pub const DOTTED: [(&str, &str); 6] =
 
 /// Month names and abbreviations → full name.
 pub fn month(s: &str) -> Option<(u32, &'static str)> {
-    const M: [&str; 12] =
-        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+    const M: [&str; 12] = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
     let l = s.trim_end_matches('.').to_ascii_lowercase();
     if l.len() < 3 {
         return None;
@@ -38,27 +68,60 @@ pub fn month(s: &str) -> Option<(u32, &'static str)> {
 }
 
 pub fn month_name(n: u32) -> Option<&'static str> {
-    const M: [&str; 12] =
-        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+    const M: [&str; 12] = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
     M.get((n as usize).wrapping_sub(1)).copied()
 }
 
 /// Units after a number: (symbol, singular, plural). Matched case-sensitively.
 pub const UNITS: [(&str, &str, &str); 48] = [
-    ("km/h", "kilometer per hour", "kilometers per hour"), ("kph", "kilometer per hour", "kilometers per hour"),
-    ("mph", "mile per hour", "miles per hour"), ("m/s", "meter per second", "meters per second"),
-    ("km", "kilometer", "kilometers"), ("cm", "centimeter", "centimeters"), ("mm", "millimeter", "millimeters"),
-    ("m", "meter", "meters"), ("kg", "kilogram", "kilograms"), ("mg", "milligram", "milligrams"), ("g", "gram", "grams"),
-    ("lb", "pound", "pounds"), ("lbs", "pounds", "pounds"), ("oz", "ounce", "ounces"), ("mi", "mile", "miles"),
-    ("ft", "foot", "feet"), ("yd", "yard", "yards"), ("in", "inch", "inches"), ("ml", "milliliter", "milliliters"),
-    ("mL", "milliliter", "milliliters"), ("l", "liter", "liters"), ("L", "liter", "liters"), ("°C", "degree celsius", "degrees celsius"),
-    ("°F", "degree fahrenheit", "degrees fahrenheit"), ("°", "degree", "degrees"), ("℃", "degree celsius", "degrees celsius"),
-    ("KB", "kilobyte", "kilobytes"), ("kB", "kilobyte", "kilobytes"), ("MB", "megabyte", "megabytes"), ("GB", "gigabyte", "gigabytes"),
-    ("TB", "terabyte", "terabytes"), ("Hz", "hertz", "hertz"), ("kHz", "kilohertz", "kilohertz"), ("MHz", "megahertz", "megahertz"),
-    ("GHz", "gigahertz", "gigahertz"), ("ms", "millisecond", "milliseconds"), ("s", "second", "seconds"), ("sec", "second", "seconds"),
-    ("min", "minute", "minutes"), ("h", "hour", "hours"), ("hr", "hour", "hours"), ("hrs", "hours", "hours"),
-    ("W", "watt", "watts"), ("kW", "kilowatt", "kilowatts"), ("kWh", "kilowatt hour", "kilowatt hours"), ("V", "volt", "volts"),
-    ("mA", "milliamp", "milliamps"), ("dB", "decibel", "decibels"),
+    ("km/h", "kilometer per hour", "kilometers per hour"),
+    ("kph", "kilometer per hour", "kilometers per hour"),
+    ("mph", "mile per hour", "miles per hour"),
+    ("m/s", "meter per second", "meters per second"),
+    ("km", "kilometer", "kilometers"),
+    ("cm", "centimeter", "centimeters"),
+    ("mm", "millimeter", "millimeters"),
+    ("m", "meter", "meters"),
+    ("kg", "kilogram", "kilograms"),
+    ("mg", "milligram", "milligrams"),
+    ("g", "gram", "grams"),
+    ("lb", "pound", "pounds"),
+    ("lbs", "pounds", "pounds"),
+    ("oz", "ounce", "ounces"),
+    ("mi", "mile", "miles"),
+    ("ft", "foot", "feet"),
+    ("yd", "yard", "yards"),
+    ("in", "inch", "inches"),
+    ("ml", "milliliter", "milliliters"),
+    ("mL", "milliliter", "milliliters"),
+    ("l", "liter", "liters"),
+    ("L", "liter", "liters"),
+    ("°C", "degree celsius", "degrees celsius"),
+    ("°F", "degree fahrenheit", "degrees fahrenheit"),
+    ("°", "degree", "degrees"),
+    ("℃", "degree celsius", "degrees celsius"),
+    ("KB", "kilobyte", "kilobytes"),
+    ("kB", "kilobyte", "kilobytes"),
+    ("MB", "megabyte", "megabytes"),
+    ("GB", "gigabyte", "gigabytes"),
+    ("TB", "terabyte", "terabytes"),
+    ("Hz", "hertz", "hertz"),
+    ("kHz", "kilohertz", "kilohertz"),
+    ("MHz", "megahertz", "megahertz"),
+    ("GHz", "gigahertz", "gigahertz"),
+    ("ms", "millisecond", "milliseconds"),
+    ("s", "second", "seconds"),
+    ("sec", "second", "seconds"),
+    ("min", "minute", "minutes"),
+    ("h", "hour", "hours"),
+    ("hr", "hour", "hours"),
+    ("hrs", "hours", "hours"),
+    ("W", "watt", "watts"),
+    ("kW", "kilowatt", "kilowatts"),
+    ("kWh", "kilowatt hour", "kilowatt hours"),
+    ("V", "volt", "volts"),
+    ("mA", "milliamp", "milliamps"),
+    ("dB", "decibel", "decibels"),
 ];
 
 /// Units that are also ordinary words or letters: only read as units when attached to the
@@ -94,21 +157,19 @@ pub fn magnitude(s: &str) -> Option<&'static str> {
 
 /// Acronyms that are spoken as words even when not in the dictionary.
 pub const SPOKEN_ACRONYMS: [&str; 24] = [
-    "NASA", "NATO", "UNESCO", "UNICEF", "OPEC", "FIFA", "SCUBA", "LASER", "RADAR", "AIDS", "COVID", "ASAP", "GIF", "PIN",
-    "SIM", "RAM", "ROM", "LAN", "WAN", "SWAT", "NAFTA", "OSHA", "FEMA", "ASCII",
+    "NASA", "NATO", "UNESCO", "UNICEF", "OPEC", "FIFA", "SCUBA", "LASER", "RADAR", "AIDS", "COVID", "ASAP", "GIF", "PIN", "SIM", "RAM", "ROM", "LAN", "WAN",
+    "SWAT", "NAFTA", "OSHA", "FEMA", "ASCII",
 ];
 
 /// Acronyms that are spelled letter by letter even though a word of the same letters exists.
 pub const SPELLED_ACRONYMS: [&str; 24] = [
-    "US", "UK", "EU", "UN", "AI", "TV", "PC", "ID", "IT", "OK", "CEO", "CPU", "GPU", "USB", "URL", "HTML", "FBI", "CIA", "BBC",
-    "USA", "DNA", "SMS", "PDF", "API",
+    "US", "UK", "EU", "UN", "AI", "TV", "PC", "ID", "IT", "OK", "CEO", "CPU", "GPU", "USB", "URL", "HTML", "FBI", "CIA", "BBC", "USA", "DNA", "SMS", "PDF",
+    "API",
 ];
 
 /// Words after which a Roman numeral is read as a cardinal ("Chapter XIV" → "chapter fourteen").
-pub const ROMAN_CARDINAL_CONTEXT: [&str; 16] = [
-    "chapter", "book", "part", "volume", "vol.", "act", "scene", "section", "article", "appendix", "phase", "class", "level",
-    "war", "ch.", "psalm",
-];
+pub const ROMAN_CARDINAL_CONTEXT: [&str; 16] =
+    ["chapter", "book", "part", "volume", "vol.", "act", "scene", "section", "article", "appendix", "phase", "class", "level", "war", "ch.", "psalm"];
 
 /// Symbols read as words when they stand alone or between words.
 pub fn symbol(c: char) -> Option<&'static str> {

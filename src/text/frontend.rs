@@ -252,10 +252,7 @@ impl Frontend {
                 Item::Text { text, prosody } => {
                     let (norm, cleaned) = normalize_cleaned(&text);
                     if cleaned.skipped > 0 {
-                        notes.push(format!(
-                            "skipped {} character(s) the English frontend cannot read: {}",
-                            cleaned.skipped, cleaned.skipped_sample
-                        ));
+                        notes.push(format!("skipped {} character(s) the English frontend cannot read: {}", cleaned.skipped, cleaned.skipped_sample));
                     }
                     push_norm(&mut parts, norm, prosody)?;
                     last_prosody = prosody;

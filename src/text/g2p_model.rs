@@ -425,7 +425,6 @@ impl G2pModel {
     }
 }
 
-
 /// Sinusoidal position table [n, d] (Vaswani et al. 2017, section 3.5).
 fn sinusoid(n: i64, d: i64) -> Tensor {
     let mut v = vec![0f32; (n * d) as usize];

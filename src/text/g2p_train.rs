@@ -97,7 +97,13 @@ fn score_one(pred: &[String], refs: &[Vec<String>]) -> (bool, usize, usize) {
 }
 
 /// Predicts every word of `data` (beam search of width `beam`; 1 = greedy), in batches.
-pub fn predict_all(model: &G2pModel, data: &[(String, Vec<Vec<String>>)], batch: usize, beam: usize, progress: Option<&indicatif::ProgressBar>) -> Vec<Vec<String>> {
+pub fn predict_all(
+    model: &G2pModel,
+    data: &[(String, Vec<Vec<String>>)],
+    batch: usize,
+    beam: usize,
+    progress: Option<&indicatif::ProgressBar>,
+) -> Vec<Vec<String>> {
     let mut preds = Vec::with_capacity(data.len());
     for chunk in data.chunks(batch.max(1)) {
         let words: Vec<&str> = chunk.iter().map(|(w, _)| w.as_str()).collect();
@@ -178,7 +184,11 @@ pub fn average_models(models: &[(std::path::PathBuf, LoadedG2p)], device: Device
     let mut average = WeightAverage::new();
     for (dir, m) in models {
         if m.model.cfg != first.model.cfg {
-            return Err(Error::arg(format!("{}: its config.json differs from {}'s; only models of one config can be averaged", dir.display(), first_dir.display())));
+            return Err(Error::arg(format!(
+                "{}: its config.json differs from {}'s; only models of one config can be averaged",
+                dir.display(),
+                first_dir.display()
+            )));
         }
         average.add(&m.vs);
     }
@@ -269,7 +279,14 @@ fn make_batch(pairs: &[(Vec<i64>, Vec<i64>)], device: Device) -> Batch {
 
 /// Scores the current weights on the validation words (greedy), prints a line headed
 /// `label`, and saves them when their word error (then phoneme error) is the best so far.
-fn validate_and_keep(label: &str, model: &G2pModel, vs: &nn::VarStore, valid: &[(String, Vec<Vec<String>>)], best: &mut G2pScores, o: &TrainOptions) -> Result<()> {
+fn validate_and_keep(
+    label: &str,
+    model: &G2pModel,
+    vs: &nn::VarStore,
+    valid: &[(String, Vec<Vec<String>>)],
+    best: &mut G2pScores,
+    o: &TrainOptions,
+) -> Result<()> {
     let s = evaluate(model, valid, 512, 1, None);
     let better = s.wer < best.wer || (s.wer == best.wer && s.per < best.per);
     eprintln!(

@@ -5,13 +5,13 @@
 
 /// Words after which the next word is usually a verb.
 const VERB_CUE: [&str; 26] = [
-    "to", "will", "would", "can", "could", "shall", "should", "must", "may", "might", "don't", "doesn't", "didn't", "won't",
-    "can't", "please", "i", "we", "you", "they", "let's", "not", "do", "does", "did", "and",
+    "to", "will", "would", "can", "could", "shall", "should", "must", "may", "might", "don't", "doesn't", "didn't", "won't", "can't", "please", "i", "we",
+    "you", "they", "let's", "not", "do", "does", "did", "and",
 ];
 /// Words after which the next word is usually a noun.
 const NOUN_CUE: [&str; 24] = [
-    "a", "an", "the", "this", "that", "my", "your", "his", "her", "its", "our", "their", "no", "every", "new", "world", "best",
-    "of", "for", "on", "at", "each", "any", "criminal",
+    "a", "an", "the", "this", "that", "my", "your", "his", "her", "its", "our", "their", "no", "every", "new", "world", "best", "of", "for", "on", "at",
+    "each", "any", "criminal",
 ];
 
 fn p(s: &str) -> Vec<String> {
@@ -27,25 +27,78 @@ pub fn disambiguate(word: &str, prev: Option<&str>, next: Option<&str>) -> Optio
     let stress_pair = |noun: &str, verb: &str| if verb_cue && !noun_cue { p(verb) } else { p(noun) };
     Some(match word {
         "read" => {
-            let past = matches!(prev, "have" | "has" | "had" | "was" | "were" | "been" | "being" | "is" | "are" | "already" | "just" | "i've" | "we've" | "you've" | "they've" | "he's" | "she's" | "widely" | "well" | "once" | "recently" | "yesterday")
-                || matches!(next, "yesterday" | "aloud" | "earlier" | "last");
+            let past = matches!(
+                prev,
+                "have"
+                    | "has"
+                    | "had"
+                    | "was"
+                    | "were"
+                    | "been"
+                    | "being"
+                    | "is"
+                    | "are"
+                    | "already"
+                    | "just"
+                    | "i've"
+                    | "we've"
+                    | "you've"
+                    | "they've"
+                    | "he's"
+                    | "she's"
+                    | "widely"
+                    | "well"
+                    | "once"
+                    | "recently"
+                    | "yesterday"
+            ) || matches!(next, "yesterday" | "aloud" | "earlier" | "last");
             p(if past { "R EH1 D" } else { "R IY1 D" })
         }
         "lead" => {
-            let metal = matches!(next, "pipe" | "pipes" | "paint" | "poisoning" | "pencil" | "pencils" | "weight" | "weights" | "shot" | "bullet" | "balloon" | "acetate")
-                || matches!(prev, "of" | "unleaded" | "red" | "white");
+            let metal = matches!(
+                next,
+                "pipe" | "pipes" | "paint" | "poisoning" | "pencil" | "pencils" | "weight" | "weights" | "shot" | "bullet" | "balloon" | "acetate"
+            ) || matches!(prev, "of" | "unleaded" | "red" | "white");
             p(if metal { "L EH1 D" } else { "L IY1 D" })
         }
         "live" => {
-            let adj = matches!(prev, "a" | "the" | "is" | "was" | "are" | "were" | "be" | "go" | "goes" | "went" | "going" | "broadcast" | "performed" | "played")
-                || matches!(next, "music" | "broadcast" | "show" | "shows" | "concert" | "performance" | "coverage" | "wire" | "stream" | "audience" | "bait" | "ammunition" | "recording" | "album" | "event" | "feed" | "tv" | "television" | "animals" | "band" | "on" | "from" | "now");
+            let adj =
+                matches!(prev, "a" | "the" | "is" | "was" | "are" | "were" | "be" | "go" | "goes" | "went" | "going" | "broadcast" | "performed" | "played")
+                    || matches!(
+                        next,
+                        "music"
+                            | "broadcast"
+                            | "show"
+                            | "shows"
+                            | "concert"
+                            | "performance"
+                            | "coverage"
+                            | "wire"
+                            | "stream"
+                            | "audience"
+                            | "bait"
+                            | "ammunition"
+                            | "recording"
+                            | "album"
+                            | "event"
+                            | "feed"
+                            | "tv"
+                            | "television"
+                            | "animals"
+                            | "band"
+                            | "on"
+                            | "from"
+                            | "now"
+                    );
             p(if adj && !verb_cue { "L AY1 V" } else { "L IH1 V" })
         }
         "record" => stress_pair("R EH1 K ER0 D", "R IH0 K AO1 R D"),
         "present" => {
             if prev == "at" || matches!(next, "day" | "time" | "moment" | "tense") {
                 p("P R EH1 Z AH0 N T")
-            } else if matches!(next, "the" | "a" | "an" | "it" | "them" | "their" | "his" | "her" | "our" | "my" | "evidence" | "findings" | "results") && !noun_cue {
+            } else if matches!(next, "the" | "a" | "an" | "it" | "them" | "their" | "his" | "her" | "our" | "my" | "evidence" | "findings" | "results")
+                && !noun_cue
+            {
                 p("P R IY0 Z EH1 N T")
             } else {
                 stress_pair("P R EH1 Z AH0 N T", "P R IY0 Z EH1 N T")
@@ -67,14 +120,22 @@ pub fn disambiguate(word: &str, prev: Option<&str>, next: Option<&str>) -> Optio
             p(if rip { "T EH1 R" } else { "T IH1 R" })
         }
         "bass" => {
-            let fish = matches!(next, "fish" | "fishing" | "boat" | "lake") || matches!(prev, "caught" | "catch" | "sea" | "striped" | "largemouth" | "smallmouth" | "fried" | "grilled");
+            let fish = matches!(next, "fish" | "fishing" | "boat" | "lake")
+                || matches!(prev, "caught" | "catch" | "sea" | "striped" | "largemouth" | "smallmouth" | "fried" | "grilled");
             p(if fish { "B AE1 S" } else { "B EY1 S" })
         }
         "close" => {
-            let adj = matches!(prev, "very" | "so" | "too" | "is" | "are" | "was" | "were" | "be" | "quite" | "a" | "stay" | "come" | "came" | "get" | "got" | "up")
-                || matches!(next, "to" | "by" | "call" | "friend" | "friends" | "relative" | "relatives" | "enough" | "range" | "together");
+            let adj =
+                matches!(prev, "very" | "so" | "too" | "is" | "are" | "was" | "were" | "be" | "quite" | "a" | "stay" | "come" | "came" | "get" | "got" | "up")
+                    || matches!(next, "to" | "by" | "call" | "friend" | "friends" | "relative" | "relatives" | "enough" | "range" | "together");
             let verb = prev.is_empty() || verb_cue || matches!(next, "the" | "it" | "your" | "this" | "that" | "my" | "down" | "them" | "our" | "his" | "her");
-            p(if adj && !(verb_cue && next != "to") { "K L OW1 S" } else if verb { "K L OW1 Z" } else { "K L OW1 S" })
+            p(if adj && !(verb_cue && next != "to") {
+                "K L OW1 S"
+            } else if verb {
+                "K L OW1 Z"
+            } else {
+                "K L OW1 S"
+            })
         }
         "use" => {
             let noun = noun_cue || matches!(prev, "in" | "much" | "what" | "of" | "for" | "make" | "its") || matches!(next, "of" | "case" | "cases");
@@ -82,7 +143,21 @@ pub fn disambiguate(word: &str, prev: Option<&str>, next: Option<&str>) -> Optio
         }
         "minute" => {
             let tiny = matches!(prev, "very" | "so" | "most" | "too" | "such" | "only" | "rather")
-                || matches!(next, "detail" | "details" | "amount" | "amounts" | "quantities" | "quantity" | "particles" | "traces" | "differences" | "difference" | "fraction" | "changes");
+                || matches!(
+                    next,
+                    "detail"
+                        | "details"
+                        | "amount"
+                        | "amounts"
+                        | "quantities"
+                        | "quantity"
+                        | "particles"
+                        | "traces"
+                        | "differences"
+                        | "difference"
+                        | "fraction"
+                        | "changes"
+                );
             p(if tiny { "M AY0 N UW1 T" } else { "M IH1 N AH0 T" })
         }
         _ => return None,

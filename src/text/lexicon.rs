@@ -63,9 +63,8 @@ impl Lexicon {
     /// space). Bare vowels get primary stress. A bad line is an error naming its line.
     pub fn load_user(path: &Path) -> Result<Self> {
         let text = read_text(path)?;
-        Self::parse(&text, true).map_err(|(line, msg)| {
-            Error::Text(format!("{}:{line}: {msg} (expected `WORD  PH ON EMES`, ARPAbet symbols such as HH AH0 L OW1)", path.display()))
-        })
+        Self::parse(&text, true)
+            .map_err(|(line, msg)| Error::Text(format!("{}:{line}: {msg} (expected `WORD  PH ON EMES`, ARPAbet symbols such as HH AH0 L OW1)", path.display())))
     }
 
     /// Parses dictionary text. `lenient_stress` accepts vowels without a stress digit.

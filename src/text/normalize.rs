@@ -379,7 +379,9 @@ fn expand(cs: &[Chunk], i: usize, out: &mut Vec<Norm>) -> usize {
             return 1;
         }
         let after_name = i >= 1
-            && prev.is_some_and(|p| p.len() > 1 && p.chars().next().is_some_and(|ch| ch.is_ascii_uppercase()) && p.chars().skip(1).all(|ch| ch.is_ascii_lowercase()))
+            && prev.is_some_and(|p| {
+                p.len() > 1 && p.chars().next().is_some_and(|ch| ch.is_ascii_uppercase()) && p.chars().skip(1).all(|ch| ch.is_ascii_lowercase())
+            })
             && cs[i - 1].trail.is_empty();
         let not_pronoun = core != "I" || (i >= 2 && cs.get(i + 1).is_none_or(|n| !n.core.chars().next().is_some_and(|ch| ch.is_ascii_lowercase())));
         if after_name && not_pronoun && (core.len() > 1 || i >= 2 || core != "I") && !(core == "I" && i < 2) {
@@ -557,7 +559,10 @@ fn pronounceable(w: &str) -> bool {
         }
     }
     let first_two: Vec<char> = l.chars().take(2).collect();
-    !(first_two.len() == 2 && !vowel(first_two[0]) && !vowel(first_two[1]) && !matches!((first_two[0], first_two[1]), ('b' | 'c' | 'd' | 'f' | 'g' | 'k' | 'p' | 't' | 's' | 'w', 'r' | 'l' | 'h') | ('s', _) | ('q', 'u')))
+    !(first_two.len() == 2
+        && !vowel(first_two[0])
+        && !vowel(first_two[1])
+        && !matches!((first_two[0], first_two[1]), ('b' | 'c' | 'd' | 'f' | 'g' | 'k' | 'p' | 't' | 's' | 'w', 'r' | 'l' | 'h') | ('s', _) | ('q', 'u')))
 }
 
 fn email(core: &str) -> Option<Vec<Norm>> {
@@ -793,7 +798,10 @@ fn date(cs: &[Chunk], i: usize, out: &mut Vec<Norm>) -> Option<usize> {
                 words(out, num::year(sl[2]));
             } else {
                 words(out, num::digits(&sl[2][..1]).into_iter().take(0));
-                words(out, if sl[2].starts_with('0') { vec!["oh".to_string()].into_iter().chain(num::cardinal(sl[2])).collect() } else { num::cardinal(sl[2]) });
+                words(
+                    out,
+                    if sl[2].starts_with('0') { vec!["oh".to_string()].into_iter().chain(num::cardinal(sl[2])).collect() } else { num::cardinal(sl[2]) },
+                );
             }
             return Some(1);
         }
@@ -807,9 +815,7 @@ fn date(cs: &[Chunk], i: usize, out: &mut Vec<Norm>) -> Option<usize> {
         let v: u32 = if all_digits(d) && d.len() <= 2 { d.parse().ok()? } else { return None };
         (1..=31).contains(&v).then(|| d.to_string())
     };
-    let year_of = |k: usize| -> Option<&str> {
-        cs.get(k).map(|c| c.core.as_str()).filter(|y| y.len() == 4 && all_digits(y) && looks_like_year(y))
-    };
+    let year_of = |k: usize| -> Option<&str> { cs.get(k).map(|c| c.core.as_str()).filter(|y| y.len() == 4 && all_digits(y) && looks_like_year(y)) };
     // Month first: "Jan. 5, 2024", "January 5th".
     if let Some((_, name)) = ab::month(core) {
         let joined = cs[i].trail.is_empty() || cs[i].trail == ".";
@@ -938,8 +944,20 @@ fn abbreviation(cs: &[Chunk], i: usize, out: &mut Vec<Norm>) -> Option<usize> {
     let prev_cap = i > 0 && cs[i - 1].core.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && cs[i - 1].trail.is_empty();
     let reading = match l.as_str() {
         // "Dr. Smith" → doctor; "Elm Dr." → drive; "St. Louis" → saint; "Main St." → street.
-        "dr." | "dr" if core.starts_with('D') => Some(if next_cap && !(prev_cap && cs[i].trail.contains(',')) { "doctor" } else if prev_cap { "drive" } else { "doctor" }),
-        "st." | "st" if core.starts_with('S') => Some(if next_cap && !prev_cap { "saint" } else if prev_cap { "street" } else { "saint" }),
+        "dr." | "dr" if core.starts_with('D') => Some(if next_cap && !(prev_cap && cs[i].trail.contains(',')) {
+            "doctor"
+        } else if prev_cap {
+            "drive"
+        } else {
+            "doctor"
+        }),
+        "st." | "st" if core.starts_with('S') => Some(if next_cap && !prev_cap {
+            "saint"
+        } else if prev_cap {
+            "street"
+        } else {
+            "saint"
+        }),
         "no." if cs.get(i + 1).is_some_and(|n| n.core.starts_with(|c: char| c.is_ascii_digit())) => Some("number"),
         "no." => None,
         _ => ab::ABBREVIATIONS.iter().find(|(a, _)| *a == l).map(|(_, w)| *w),

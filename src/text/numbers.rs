@@ -3,15 +3,31 @@
 //! fractions and digit strings. All functions take digit strings, not machine integers.
 
 const ONES: [&str; 20] = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen",
-    "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
 ];
 const TENS: [&str; 10] = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
 /// Short-scale names of 1000^k, k = 1..=11.
-const SCALES: [&str; 12] = [
-    "", "thousand", "million", "billion", "trillion", "quadrillion", "quintillion", "sextillion", "septillion", "octillion",
-    "nonillion", "decillion",
-];
+const SCALES: [&str; 12] =
+    ["", "thousand", "million", "billion", "trillion", "quadrillion", "quintillion", "sextillion", "septillion", "octillion", "nonillion", "decillion"];
 
 /// The words of one digit ('0'..='9').
 pub fn digit_word(d: char) -> &'static str {
@@ -189,8 +205,20 @@ pub fn fraction(num: &str, den: &str) -> Vec<String> {
     let plural = num.trim_start_matches('0') != "1";
     let den_t = den.trim_start_matches('0');
     let word: Vec<String> = match den_t {
-        "" => return { out.push("over".into()); out.push("zero".into()); out },
-        "1" => return { out.push("over".into()); out.push("one".into()); out },
+        "" => {
+            return {
+                out.push("over".into());
+                out.push("zero".into());
+                out
+            }
+        }
+        "1" => {
+            return {
+                out.push("over".into());
+                out.push("one".into());
+                out
+            }
+        }
         "2" => vec![if plural { "halves" } else { "half" }.into()],
         "4" => vec![if plural { "quarters" } else { "quarter" }.into()],
         _ => {
@@ -215,16 +243,18 @@ pub fn roman(s: &str) -> Option<u32> {
     if s.is_empty() || s.len() > 15 {
         return None;
     }
-    let val = |c: char| -> Option<i64> { match c {
-        'I' => Some(1),
-        'V' => Some(5),
-        'X' => Some(10),
-        'L' => Some(50),
-        'C' => Some(100),
-        'D' => Some(500),
-        'M' => Some(1000),
-        _ => None,
-    } };
+    let val = |c: char| -> Option<i64> {
+        match c {
+            'I' => Some(1),
+            'V' => Some(5),
+            'X' => Some(10),
+            'L' => Some(50),
+            'C' => Some(100),
+            'D' => Some(500),
+            'M' => Some(1000),
+            _ => None,
+        }
+    };
     let vals: Option<Vec<i64>> = s.chars().map(val).collect();
     let vals = vals?;
     let mut total = 0i64;
@@ -241,10 +271,8 @@ pub fn roman(s: &str) -> Option<u32> {
 
 /// Canonical Roman numeral of 1..=3999.
 pub fn to_roman(mut n: u32) -> String {
-    const T: [(u32, &str); 13] = [
-        (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"),
-        (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
-    ];
+    const T: [(u32, &str); 13] =
+        [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")];
     let mut s = String::new();
     for (v, r) in T {
         while n >= v {

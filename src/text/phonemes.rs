@@ -2,15 +2,11 @@
 //! 0 = none, 1 = primary, 2 = secondary) and the prosody marks the frontend adds.
 
 /// The 15 ARPAbet vowels (each takes a stress digit).
-pub const VOWELS: [&str; 15] = [
-    "AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW",
-];
+pub const VOWELS: [&str; 15] = ["AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"];
 
 /// The 24 ARPAbet consonants.
-pub const CONSONANTS: [&str; 24] = [
-    "B", "CH", "D", "DH", "F", "G", "HH", "JH", "K", "L", "M", "N", "NG", "P", "R", "S", "SH", "T", "TH", "V", "W",
-    "Y", "Z", "ZH",
-];
+pub const CONSONANTS: [&str; 24] =
+    ["B", "CH", "D", "DH", "F", "G", "HH", "JH", "K", "L", "M", "N", "NG", "P", "R", "S", "SH", "T", "TH", "V", "W", "Y", "Z", "ZH"];
 
 /// Every phoneme symbol with stress: `AA0 AA1 AA2 ... B CH ...` (69 symbols).
 pub fn all_with_stress() -> Vec<String> {
@@ -72,8 +68,7 @@ pub mod marks {
     pub const END_NONE: &str = "<end>";
 
     /// Every mark, in vocabulary order.
-    pub const ALL: [&str; 10] =
-        [PAD, BOS, WORD, PAUSE_SHORT, PAUSE_MEDIUM, PAUSE_LONG, END_STATEMENT, END_QUESTION, END_EXCLAMATION, END_NONE];
+    pub const ALL: [&str; 10] = [PAD, BOS, WORD, PAUSE_SHORT, PAUSE_MEDIUM, PAUSE_LONG, END_STATEMENT, END_QUESTION, END_EXCLAMATION, END_NONE];
 }
 
 #[cfg(test)]

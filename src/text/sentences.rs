@@ -10,15 +10,13 @@ pub const MAX_SENTENCE_BYTES: usize = 600;
 
 /// Abbreviations after which a capitalised word does not start a new sentence.
 const NON_FINAL: [&str; 37] = [
-    "mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "gen", "gov", "sen", "rep", "sgt", "capt", "lt", "col", "rev", "mt", "vs",
-    "no", "vol", "fig", "e.g", "i.e", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "pp",
+    "mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "gen", "gov", "sen", "rep", "sgt", "capt", "lt", "col", "rev", "mt", "vs", "no", "vol", "fig", "e.g",
+    "i.e", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "pp",
 ];
 
 /// Words that start a sentence after dotted initials ("... in the U.S.A. The next day").
-const STARTERS: [&str; 22] = [
-    "The", "He", "She", "It", "We", "They", "I", "But", "And", "This", "That", "There", "In", "A", "An", "You", "Our", "His",
-    "Her", "Their", "What", "When",
-];
+const STARTERS: [&str; 22] =
+    ["The", "He", "She", "It", "We", "They", "I", "But", "And", "This", "That", "There", "In", "A", "An", "You", "Our", "His", "Her", "Their", "What", "When"];
 
 /// Iterator over the sentences of a text (trimmed, never empty).
 pub struct Sentences<'a> {

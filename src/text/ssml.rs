@@ -24,12 +24,28 @@ impl Default for Prosody {
 /// One piece of a parsed SSML document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    Text { text: String, prosody: Prosody },
-    Break { ms: u32 },
-    SayAs { interpret_as: String, format: Option<String>, text: String, prosody: Prosody },
-    Phoneme { ph: String, text: String, prosody: Prosody },
+    Text {
+        text: String,
+        prosody: Prosody,
+    },
+    Break {
+        ms: u32,
+    },
+    SayAs {
+        interpret_as: String,
+        format: Option<String>,
+        text: String,
+        prosody: Prosody,
+    },
+    Phoneme {
+        ph: String,
+        text: String,
+        prosody: Prosody,
+    },
     /// End of `<s>` (sentence) or `<p>` (paragraph).
-    Boundary { paragraph: bool },
+    Boundary {
+        paragraph: bool,
+    },
 }
 
 /// True when the text looks like SSML (starts with `<speak`, after an optional XML header).
@@ -206,8 +222,7 @@ fn parse_level(v: &str, names: &[(&str, f32)], db: bool, st: bool) -> Option<f32
 
 const RATES: [(&str, f32); 6] = [("x-slow", 0.5), ("slow", 0.75), ("medium", 1.0), ("default", 1.0), ("fast", 1.25), ("x-fast", 1.5)];
 const PITCHES: [(&str, f32); 6] = [("x-low", 0.75), ("low", 0.88), ("medium", 1.0), ("default", 1.0), ("high", 1.12), ("x-high", 1.25)];
-const VOLUMES: [(&str, f32); 7] =
-    [("silent", 0.0), ("x-soft", 0.35), ("soft", 0.6), ("medium", 1.0), ("default", 1.0), ("loud", 1.4), ("x-loud", 1.8)];
+const VOLUMES: [(&str, f32); 7] = [("silent", 0.0), ("x-soft", 0.35), ("soft", 0.6), ("medium", 1.0), ("default", 1.0), ("loud", 1.4), ("x-loud", 1.8)];
 
 /// Parses an SSML document into items.
 pub fn parse(src: &str) -> Result<Vec<Item>> {
@@ -249,9 +264,7 @@ pub fn parse(src: &str) -> Result<Vec<Item>> {
             if tag.closing {
                 match stack.pop() {
                     Some((n, _)) if n == tag.name => {}
-                    Some((n, at)) => {
-                        return Err(err(src, tag.at, format!("</{}> closes <{n}> opened at {}", tag.name, position(src, at))))
-                    }
+                    Some((n, at)) => return Err(err(src, tag.at, format!("</{}> closes <{n}> opened at {}", tag.name, position(src, at)))),
                     None => return Err(err(src, tag.at, format!("</{}> has no opening tag", tag.name))),
                 }
                 if let Some((open, t)) = capture.take_if(|(o, _)| o.name == tag.name) {
@@ -293,8 +306,7 @@ pub fn parse(src: &str) -> Result<Vec<Item>> {
             match tag.name.as_str() {
                 "break" => {
                     let ms = match (tag.attr("time"), tag.attr("strength")) {
-                        (Some(t), _) => parse_time(t)
-                            .ok_or_else(|| err(src, tag.at, format!("break time '{t}' is not like 500ms or 1.5s (at most 60 s)")))?,
+                        (Some(t), _) => parse_time(t).ok_or_else(|| err(src, tag.at, format!("break time '{t}' is not like 500ms or 1.5s (at most 60 s)")))?,
                         (None, Some(s)) => match s {
                             "none" => 0,
                             "x-weak" => 100,
@@ -311,13 +323,16 @@ pub fn parse(src: &str) -> Result<Vec<Item>> {
                 "prosody" => {
                     let mut pr = cur;
                     if let Some(v) = tag.attr("rate") {
-                        pr.rate *= parse_level(v, &RATES, false, false).ok_or_else(|| err(src, tag.at, format!("prosody rate '{v}' is not x-slow..x-fast or a percentage")))?;
+                        pr.rate *= parse_level(v, &RATES, false, false)
+                            .ok_or_else(|| err(src, tag.at, format!("prosody rate '{v}' is not x-slow..x-fast or a percentage")))?;
                     }
                     if let Some(v) = tag.attr("pitch") {
-                        pr.pitch *= parse_level(v, &PITCHES, false, true).ok_or_else(|| err(src, tag.at, format!("prosody pitch '{v}' is not x-low..x-high, +N%, or +Nst")))?;
+                        pr.pitch *= parse_level(v, &PITCHES, false, true)
+                            .ok_or_else(|| err(src, tag.at, format!("prosody pitch '{v}' is not x-low..x-high, +N%, or +Nst")))?;
                     }
                     if let Some(v) = tag.attr("volume") {
-                        pr.volume *= parse_level(v, &VOLUMES, true, false).ok_or_else(|| err(src, tag.at, format!("prosody volume '{v}' is not silent..x-loud, +NdB, or a percentage")))?;
+                        pr.volume *= parse_level(v, &VOLUMES, true, false)
+                            .ok_or_else(|| err(src, tag.at, format!("prosody volume '{v}' is not silent..x-loud, +NdB, or a percentage")))?;
                     }
                     if !tag.self_closing {
                         prosody.push(pr);
@@ -331,7 +346,10 @@ pub fn parse(src: &str) -> Result<Vec<Item>> {
                         if tag.attr("ph").is_none() {
                             return Err(err(src, tag.at, "<phoneme> needs ph=\"...\""));
                         }
-                        if let Some(a) = tag.attr("alphabet").filter(|a| !a.eq_ignore_ascii_case("arpabet") && !a.eq_ignore_ascii_case("x-arpabet") && !a.eq_ignore_ascii_case("cmu")) {
+                        if let Some(a) = tag
+                            .attr("alphabet")
+                            .filter(|a| !a.eq_ignore_ascii_case("arpabet") && !a.eq_ignore_ascii_case("x-arpabet") && !a.eq_ignore_ascii_case("cmu"))
+                        {
                             return Err(err(src, tag.at, format!("phoneme alphabet '{a}' is not supported; use alphabet=\"arpabet\"")));
                         }
                     }

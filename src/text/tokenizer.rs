@@ -38,8 +38,8 @@ impl Tokenizer {
             "decoder": null,
             "model": { "type": "WordLevel", "vocab": vocab, "unk_token": "<unk>" }
         });
-        let inner = tokenizers::Tokenizer::from_bytes(json.to_string().as_bytes())
-            .map_err(|e| Error::Text(format!("cannot build the phoneme tokenizer: {e}")))?;
+        let inner =
+            tokenizers::Tokenizer::from_bytes(json.to_string().as_bytes()).map_err(|e| Error::Text(format!("cannot build the phoneme tokenizer: {e}")))?;
         Ok(Self { inner })
     }
 
@@ -58,8 +58,7 @@ impl Tokenizer {
         if !path.exists() {
             return Err(Error::Text(format!("{}: tokenizer file is missing", path.display())));
         }
-        let inner = tokenizers::Tokenizer::from_file(path)
-            .map_err(|e| Error::Text(format!("{}: not a readable tokenizer.json ({e})", path.display())))?;
+        let inner = tokenizers::Tokenizer::from_file(path).map_err(|e| Error::Text(format!("{}: not a readable tokenizer.json ({e})", path.display())))?;
         let t = Self { inner };
         if t.id(phonemes::marks::PAD) != Some(0) {
             return Err(Error::Text(format!("{}: id 0 must be the padding symbol {}", path.display(), phonemes::marks::PAD)));
@@ -103,11 +102,7 @@ impl Tokenizer {
     pub fn encode(&self, symbols: &[String]) -> Result<Vec<i64>> {
         symbols
             .iter()
-            .map(|s| {
-                self.id(s).ok_or_else(|| {
-                    Error::Text(format!("phoneme symbol '{s}' is not in the tokenizer's vocabulary ({} symbols)", self.len()))
-                })
-            })
+            .map(|s| self.id(s).ok_or_else(|| Error::Text(format!("phoneme symbol '{s}' is not in the tokenizer's vocabulary ({} symbols)", self.len()))))
             .collect()
     }
 

@@ -47,9 +47,8 @@ impl Drop for Region {
 pub fn cpu_has_bf16() -> bool {
     static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *HAS.get_or_init(|| {
-        std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|s| {
-            s.lines().filter(|l| l.starts_with("flags")).take(1).any(|l| l.split_whitespace().any(|f| f == "avx512_bf16" || f == "amx_bf16"))
-        })
+        std::fs::read_to_string("/proc/cpuinfo")
+            .is_ok_and(|s| s.lines().filter(|l| l.starts_with("flags")).take(1).any(|l| l.split_whitespace().any(|f| f == "avx512_bf16" || f == "amx_bf16")))
     })
 }
 

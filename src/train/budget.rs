@@ -186,7 +186,8 @@ mod tests {
 
     #[test]
     fn totals_accumulate_over_segments_and_name_each_machine_once() {
-        let seg = |a, b, cpu, hw: &str| Segment { from_step: a, to_step: b, cpu_seconds: cpu, wall_seconds: cpu / 2.0, hardware: hw.into(), ..Default::default() };
+        let seg =
+            |a, b, cpu, hw: &str| Segment { from_step: a, to_step: b, cpu_seconds: cpu, wall_seconds: cpu / 2.0, hardware: hw.into(), ..Default::default() };
         let s = Spent::default().with(&seg(0, 100, 10.0, "cpu A")).with(&seg(100, 250, 5.0, "gpu B")).with(&seg(250, 300, 1.0, "cpu A"));
         assert_eq!(s.steps, 300);
         assert!((s.cpu_seconds - 16.0).abs() < 1e-9 && (s.wall_seconds - 8.0).abs() < 1e-9);

@@ -59,9 +59,7 @@ pub fn load_checkpoint(path: &Path, parts: &mut CheckpointParts<'_>) -> Result<(
 
 /// The step recorded in a checkpoint's metadata.
 pub fn checkpoint_step(path: &Path, meta: &Metadata) -> Result<u64> {
-    meta.get("step")
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| Error::weights(path, "not a Ferry checkpoint (no step in its metadata)"))
+    meta.get("step").and_then(|s| s.parse().ok()).ok_or_else(|| Error::weights(path, "not a Ferry checkpoint (no step in its metadata)"))
 }
 
 /// The export description recorded in a checkpoint's metadata.

@@ -22,8 +22,7 @@ pub fn export(checkpoint: &Path, voice_dir: &Path) -> Result<ModelEntry> {
     // fine-tune and for machines that continue training without the optimiser checkpoint.
     let discriminator: Vec<(String, tch::Tensor)> =
         tensors.iter().filter_map(|(n, t)| n.strip_prefix("store/discriminator/").map(|s| (s.to_string(), t.shallow_clone()))).collect();
-    let weights: Vec<(String, tch::Tensor)> =
-        tensors.into_iter().filter_map(|(n, t)| n.strip_prefix(&prefix).map(|s| (s.to_string(), t))).collect();
+    let weights: Vec<(String, tch::Tensor)> = tensors.into_iter().filter_map(|(n, t)| n.strip_prefix(&prefix).map(|s| (s.to_string(), t))).collect();
     if weights.is_empty() {
         return Err(Error::weights(checkpoint, format!("holds no weights of store '{}'", info.store)));
     }
@@ -45,10 +44,10 @@ pub fn export(checkpoint: &Path, voice_dir: &Path) -> Result<ModelEntry> {
         VoiceConfig::new(&name, mel.clone())
     };
     if config.mel != mel {
-        return Err(Error::voice(&config.name, format!(
-            "{} was trained with a different mel definition than this voice; every model of a voice must share one mel",
-            checkpoint.display()
-        )));
+        return Err(Error::voice(
+            &config.name,
+            format!("{} was trained with a different mel definition than this voice; every model of a voice must share one mel", checkpoint.display()),
+        ));
     }
 
     // The acoustic model's ids mean nothing without the vocabulary it was trained on.

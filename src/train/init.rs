@@ -55,7 +55,14 @@ pub fn init_from(parts: &mut CheckpointParts<'_>, export_store: &str, sources: &
         if src.store.is_none() {
             if let Some(t) = released_training(&src.path) {
                 step = t.steps;
-                let seg = Segment { from_step: 0, to_step: t.steps, cpu_seconds: t.cpu_seconds, wall_seconds: t.wall_seconds, hardware: t.hardware.clone(), ..Default::default() };
+                let seg = Segment {
+                    from_step: 0,
+                    to_step: t.steps,
+                    cpu_seconds: t.cpu_seconds,
+                    wall_seconds: t.wall_seconds,
+                    hardware: t.hardware.clone(),
+                    ..Default::default()
+                };
                 spent = Spent::default().with(&seg);
             }
         }

@@ -44,7 +44,11 @@ pub fn render(cfg: &VoiceConfig, voice_dir: &Path) -> String {
          bought with a few CPU-hours, not a GPU-trained one: judge it by the evaluation below.\n",
         cpu / 3600.0
     );
-    let _ = writeln!(out, "- Language: {}; sample rate: {} Hz; mel: {} bands, n_fft {}, hop {}.", cfg.language, cfg.sample_rate, cfg.mel.num_mels, cfg.mel.n_fft, cfg.mel.hop_size);
+    let _ = writeln!(
+        out,
+        "- Language: {}; sample rate: {} Hz; mel: {} bands, n_fft {}, hop {}.",
+        cfg.language, cfg.sample_rate, cfg.mel.num_mels, cfg.mel.n_fft, cfg.mel.hop_size
+    );
     if let Some(d) = &cfg.default_vocoder {
         let _ = writeln!(out, "- Default vocoder: `{d}`.");
     }
@@ -75,7 +79,12 @@ pub fn render(cfg: &VoiceConfig, voice_dir: &Path) -> String {
     }
     let _ = writeln!(out, "\n### Configs\n");
     for (role, e) in cfg.acoustic.iter().map(|e| ("acoustic", e)).chain(cfg.vocoders.iter().map(|(k, e)| (k.as_str(), e))) {
-        let _ = writeln!(out, "<details><summary>{role} ({})</summary>\n\n```json\n{}\n```\n</details>\n", e.model, serde_json::to_string_pretty(&e.config).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "<details><summary>{role} ({})</summary>\n\n```json\n{}\n```\n</details>\n",
+            e.model,
+            serde_json::to_string_pretty(&e.config).unwrap_or_default()
+        );
     }
     let _ = writeln!(out, "## Evaluation\n");
     let mut evaluated = false;
@@ -88,7 +97,8 @@ pub fn render(cfg: &VoiceConfig, voice_dir: &Path) -> String {
         }
     }
     if !evaluated {
-        let _ = writeln!(out, "Not evaluated yet: `ferry eval` (text to speech on the test split, and copy synthesis) writes `eval/tts.md` and `eval/copy.md`.\n");
+        let _ =
+            writeln!(out, "Not evaluated yet: `ferry eval` (text to speech on the test split, and copy synthesis) writes `eval/tts.md` and `eval/copy.md`.\n");
     }
     if voice_dir.join("eval/learning_curves.png").is_file() {
         let _ = writeln!(out, "## Learning curves\n\n![quality against CPU-hours](eval/learning_curves.png)\n");

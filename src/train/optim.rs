@@ -37,8 +37,7 @@ pub struct AdamW {
 
 impl AdamW {
     pub fn new(vs: &VarStore, cfg: AdamWConfig) -> Self {
-        let mut params: Vec<(String, Tensor)> =
-            vs.variables().into_iter().filter(|(_, t)| t.requires_grad()).collect();
+        let mut params: Vec<(String, Tensor)> = vs.variables().into_iter().filter(|(_, t)| t.requires_grad()).collect();
         params.sort_by(|a, b| a.0.cmp(&b.0));
         let exp_avg = params.iter().map(|(_, p)| p.zeros_like().detach()).collect();
         let exp_avg_sq = params.iter().map(|(_, p)| p.zeros_like().detach()).collect();

@@ -183,7 +183,11 @@ fn last_validation(dir: &Path) -> serde_json::Map<String, serde_json::Value> {
     std::fs::read_to_string(dir.join("train.jsonl"))
         .ok()
         .and_then(|log| {
-            log.lines().rev().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).find(|v| v["kind"] == "val").and_then(|v| v.as_object().cloned())
+            log.lines()
+                .rev()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .find(|v| v["kind"] == "val")
+                .and_then(|v| v.as_object().cloned())
         })
         .unwrap_or_default()
 }
@@ -277,7 +281,14 @@ pub fn run(recipe: &Recipe, opts: &RunOptions) -> Result<Status> {
             st.note = "waiting (no time left in this call)".into();
         } else {
             status.current = Some(stage.name.clone());
-            let setup = TrainSetup { data_dir: recipe.data.clone(), config: stage.config.clone(), device: opts.device, seed: opts.seed, mel: mel.clone(), batch_size: stage.batch_size };
+            let setup = TrainSetup {
+                data_dir: recipe.data.clone(),
+                config: stage.config.clone(),
+                device: opts.device,
+                seed: opts.seed,
+                mel: mel.clone(),
+                batch_size: stage.batch_size,
+            };
             let mut task = super::tasks::task_for(&stage.model, &setup)?;
             let resume = ckpt.is_file();
             let init_from = match (resume, released_weights(&recipe.voice, &stage.model)) {
@@ -355,12 +366,7 @@ pub fn finish(recipe: &Recipe, status: &mut Status) -> Result<()> {
 
 /// The stages a call would train, in order: selected and not done.
 pub fn pending(recipe: &Recipe, only: &[String]) -> Result<Vec<String>> {
-    Ok(status(recipe)?
-        .stages
-        .into_iter()
-        .filter(|s| !s.done && (only.is_empty() || only.contains(&s.name)))
-        .map(|s| s.name)
-        .collect())
+    Ok(status(recipe)?.stages.into_iter().filter(|s| !s.done && (only.is_empty() || only.contains(&s.name))).map(|s| s.name).collect())
 }
 
 /// Exports every stage whose latest validation beat the exported one by the margin (or that

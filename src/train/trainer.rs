@@ -132,10 +132,7 @@ impl Trainer {
             start = step;
             before = Spent::from_metadata(&meta);
         } else if ckpt.is_file() {
-            return Err(Error::Training(format!(
-                "{} already holds a checkpoint; pass --resume to continue it or choose another --out",
-                cfg.out_dir.display()
-            )));
+            return Err(Error::Training(format!("{} already holds a checkpoint; pass --resume to continue it or choose another --out", cfg.out_dir.display())));
         } else if !cfg.init_from.is_empty() {
             let mut parts = task.checkpoint_parts();
             (start, before) = super::init::init_from(&mut parts, &export.store, &cfg.init_from)?;
@@ -150,8 +147,7 @@ impl Trainer {
         let mut log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).map_err(|e| Error::io(&log_path, e))?;
         let bar = if cfg.progress { ProgressBar::new(cfg.max_steps) } else { ProgressBar::hidden() };
         bar.set_style(
-            ProgressStyle::with_template("{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template("{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_prefix(format!("train {}", export.model));
         bar.set_position(start);
@@ -205,7 +201,9 @@ impl Trainer {
             let step_result = match counted {
                 Some((result, flops)) => {
                     let gflop = flops as f64 / 1e9;
-                    bar.suspend(|| eprintln!("{}: {gflop:.1} GFLOP per training step (step {step}: matrix products and convolutions, forward and backward)", export.model));
+                    bar.suspend(|| {
+                        eprintln!("{}: {gflop:.1} GFLOP per training step (step {step}: matrix products and convolutions, forward and backward)", export.model)
+                    });
                     let cost = Losses(vec![("gflop".into(), (gflop * 1000.0).round() / 1000.0)]);
                     write_log(&mut log, &log_path, "cost", step, t0.elapsed().as_secs_f64(), before.cpu_seconds + clock.cpu_seconds(), &cost)?;
                     result
@@ -236,9 +234,9 @@ impl Trainer {
             bar.set_position(step);
             bar.set_message(format!("{} {:.4}  {rate:.2} steps/s", losses.0.first().map_or("loss", |(n, _)| n.as_str()), smoothed.unwrap_or(h)));
             last_step = step;
-            stopped = budget.should_stop().or_else(|| {
-                cfg.cpu_budget_seconds.filter(|&b| before.cpu_seconds + clock.cpu_seconds() >= b).map(|_| StopReason::CpuBudget)
-            });
+            stopped = budget
+                .should_stop()
+                .or_else(|| cfg.cpu_budget_seconds.filter(|&b| before.cpu_seconds + clock.cpu_seconds() >= b).map(|_| StopReason::CpuBudget));
             let last = step == cfg.max_steps || stopped.is_some();
             let cpu_s = before.cpu_seconds + clock.cpu_seconds();
             if step % cfg.log_every.max(1) == 0 || last {
@@ -326,10 +324,9 @@ mod tests {
             let lin = nn::linear(vs.root() / "lin", 4, 1, zero);
             let opt = AdamW::new(&vs, AdamWConfig { lr: 0.05, ..Default::default() });
             // A fixed, well-spread design matrix: x[i, j] = sin(1.7·i + 0.9·j + 0.3).
-            let x = (Tensor::arange(64, (Kind::Float, Device::Cpu)).view([64, 1]) * 1.7
-                + Tensor::arange(4, (Kind::Float, Device::Cpu)).view([1, 4]) * 0.9
-                + 0.3)
-                .sin();
+            let x =
+                (Tensor::arange(64, (Kind::Float, Device::Cpu)).view([64, 1]) * 1.7 + Tensor::arange(4, (Kind::Float, Device::Cpu)).view([1, 4]) * 0.9 + 0.3)
+                    .sin();
             let y = x.matmul(&Tensor::from_slice(&[1.0f32, -2.0, 0.5, 3.0]).view([4, 1])) + 0.7;
             Self { vs, lin, opt, x, y, nan_at: None, raise_at: None }
         }

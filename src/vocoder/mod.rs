@@ -10,8 +10,8 @@ pub mod diffusion;
 pub mod flow;
 pub mod gan;
 pub mod griffin_lim;
-pub mod stream;
 pub mod segments;
+pub mod stream;
 pub mod vae;
 
 use std::fmt;

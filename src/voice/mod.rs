@@ -118,11 +118,8 @@ impl Voice {
         let dir = dir.as_ref().to_path_buf();
         let label = dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string());
         let json_path = dir.join("voice.json");
-        let text = std::fs::read_to_string(&json_path).map_err(|e| {
-            Error::voice(&label, format!("cannot read {}: {e}", json_path.display()))
-        })?;
-        let config: VoiceConfig = serde_json::from_str(&text)
-            .map_err(|e| Error::voice(&label, format!("{}: {e}", json_path.display())))?;
+        let text = std::fs::read_to_string(&json_path).map_err(|e| Error::voice(&label, format!("cannot read {}: {e}", json_path.display())))?;
+        let config: VoiceConfig = serde_json::from_str(&text).map_err(|e| Error::voice(&label, format!("{}: {e}", json_path.display())))?;
         if config.format_version > FORMAT_VERSION {
             return Err(Error::voice(
                 &label,
@@ -131,9 +128,7 @@ impl Voice {
         }
         config.mel.validate().map_err(|e| Error::voice(&label, e.to_string()))?;
         if config.mel.sampling_rate != config.sample_rate {
-            return Err(Error::voice(&label, format!(
-                "sample_rate {} differs from the mel's sampling_rate {}", config.sample_rate, config.mel.sampling_rate
-            )));
+            return Err(Error::voice(&label, format!("sample_rate {} differs from the mel's sampling_rate {}", config.sample_rate, config.mel.sampling_rate)));
         }
         let voice = Voice { dir, config };
         for (what, entry) in voice.entries() {
@@ -193,17 +188,16 @@ impl Voice {
     pub fn vocoder_entry(&self, family: &str) -> Result<&ModelEntry> {
         self.config.vocoders.get(family).ok_or_else(|| {
             let have: Vec<&str> = self.config.vocoders.keys().map(|s| s.as_str()).collect();
-            Error::voice(self.name(), format!(
-                "has no '{family}' vocoder (it has: {}; griffin-lim always works)",
-                if have.is_empty() { "none".to_string() } else { have.join(", ") }
-            ))
+            Error::voice(
+                self.name(),
+                format!("has no '{family}' vocoder (it has: {}; griffin-lim always works)", if have.is_empty() { "none".to_string() } else { have.join(", ") }),
+            )
         })
     }
 
     /// Parses an entry's config into a model's `Config` type.
     pub fn model_config<T: serde::de::DeserializeOwned>(&self, entry: &ModelEntry) -> Result<T> {
-        serde_json::from_value(entry.config.clone())
-            .map_err(|e| Error::voice(self.name(), format!("config of model '{}' ({}): {e}", entry.model, entry.file)))
+        serde_json::from_value(entry.config.clone()).map_err(|e| Error::voice(self.name(), format!("config of model '{}' ({}): {e}", entry.model, entry.file)))
     }
 
     /// Loads an entry's weights into a var store (fp16 on disk → the store's dtype).
@@ -213,9 +207,7 @@ impl Voice {
 
     /// Size on disk of every file of the pack, in bytes.
     pub fn disk_size(&self) -> u64 {
-        std::fs::read_dir(&self.dir)
-            .map(|rd| rd.flatten().filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum())
-            .unwrap_or(0)
+        std::fs::read_dir(&self.dir).map(|rd| rd.flatten().filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum()).unwrap_or(0)
     }
 
     /// Writes `voice.json` (pretty-printed) into the voice directory.
@@ -280,13 +272,16 @@ mod tests {
             mel: MelConfig::default(),
             tokenizer: "tokenizer.json".into(),
             acoustic: None,
-            vocoders: [("gan".to_string(), ModelEntry {
-                model: "hifigan".into(),
-                file: "gan.safetensors".into(),
-                config: serde_json::json!({}),
-                parameters: 0,
-                training: TrainingInfo::default(),
-            })]
+            vocoders: [(
+                "gan".to_string(),
+                ModelEntry {
+                    model: "hifigan".into(),
+                    file: "gan.safetensors".into(),
+                    config: serde_json::json!({}),
+                    parameters: 0,
+                    training: TrainingInfo::default(),
+                },
+            )]
             .into(),
             default_vocoder: Some("gan".into()),
         };

@@ -59,4 +59,3 @@ pub fn tiny_config() -> AcousticConfig {
         train: TrainConfig { learning_rate: 3e-3, batch_size: 6, kl_loss_start_step: 60, kl_loss_warmup_steps: 40, ..TrainConfig::default() },
     }
 }
-

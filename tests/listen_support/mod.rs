@@ -44,7 +44,8 @@ pub fn tiny_study(dir: &Path, n: usize) -> Study {
     }
     let gl = GriffinLim::new(&mel, tch::Device::Cpu).unwrap();
     let opts = VocodeOptions { seed: Some(1), iterations: Some(8), ..Default::default() };
-    let renders: Vec<Box<dyn Render>> = vec![Box::new(Reference), Box::new(Anchor { cutoff: 3500.0 }), Box::new(CopySynthesis::new(Box::new(gl), opts, &mel, None).unwrap())];
+    let renders: Vec<Box<dyn Render>> =
+        vec![Box::new(Reference), Box::new(Anchor { cutoff: 3500.0 }), Box::new(CopySynthesis::new(Box::new(gl), opts, &mel, None).unwrap())];
     let build = BuildOptions { title: "Test study".into(), voice: None, mel, target_lufs: -23.0, notes: vec![], force: false, progress: false, seed: Some(7) };
     study::build(&dir.join("study"), &sentences, &SourceDirs { reference: Some(refs), resynth: None }, renders, &build).unwrap()
 }

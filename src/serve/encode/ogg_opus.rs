@@ -42,16 +42,8 @@ impl OggOpus {
         let mut opus = opus::Encoder::new(RATE, Channels::Mono, Application::Audio).map_err(|e| fail("init", e))?;
         opus.set_bitrate(Bitrate::Bits(BITRATE)).map_err(|e| fail("bitrate", e))?;
         let pre_skip = opus.get_lookahead().map_err(|e| fail("lookahead", e))?.max(0) as u64;
-        let mut enc = OggOpus {
-            opus,
-            ogg: PacketWriter::new(Vec::new()),
-            serial: rand::random(),
-            in_rate,
-            pre_skip,
-            pending: Vec::new(),
-            received: 0,
-            frames: 0,
-        };
+        let mut enc =
+            OggOpus { opus, ogg: PacketWriter::new(Vec::new()), serial: rand::random(), in_rate, pre_skip, pending: Vec::new(), received: 0, frames: 0 };
         enc.write_headers()?;
         Ok(enc)
     }
@@ -118,11 +110,7 @@ impl OggOpus {
 
 impl Encoder for OggOpus {
     fn push(&mut self, samples: &[f32]) -> Result<Vec<u8>> {
-        let resampled = if self.in_rate == RATE {
-            samples.to_vec()
-        } else {
-            crate::audio::resample::resample_slice(samples, self.in_rate, RATE)?
-        };
+        let resampled = if self.in_rate == RATE { samples.to_vec() } else { crate::audio::resample::resample_slice(samples, self.in_rate, RATE)? };
         self.received += resampled.len() as u64;
         self.pending.extend(resampled);
         self.encode_frames(false)?;

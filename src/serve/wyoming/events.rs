@@ -102,19 +102,17 @@ impl Request {
             "select-program" => Request::SelectProgram { name: data_of::<NameData>(frame)?.name },
             other => {
                 let shown: String = other.chars().take(64).collect();
-                return Err(ApiError::invalid(format!(
-                    "'{shown}' is not an event this text-to-speech server answers; it answers {ANSWERED}"
-                ))
-                .code("unknown_event"));
+                return Err(
+                    ApiError::invalid(format!("'{shown}' is not an event this text-to-speech server answers; it answers {ANSWERED}")).code("unknown_event")
+                );
             }
         })
     }
 }
 
 fn data_of<T: DeserializeOwned>(frame: &Frame) -> Result<T, ApiError> {
-    serde_json::from_value(Value::Object(frame.data.clone())).map_err(|e| {
-        ApiError::invalid(format!("the data of the '{}' event does not match the protocol: {e}", frame.kind)).code("invalid_event")
-    })
+    serde_json::from_value(Value::Object(frame.data.clone()))
+        .map_err(|e| ApiError::invalid(format!("the data of the '{}' event does not match the protocol: {e}", frame.kind)).code("invalid_event"))
 }
 
 /// `text_format` is `text` (or absent) or `ssml`.
@@ -122,9 +120,7 @@ fn is_ssml(text_format: Option<&str>) -> Result<bool, ApiError> {
     match text_format.map(str::trim) {
         None | Some("") | Some("text") => Ok(false),
         Some("ssml") => Ok(true),
-        Some(other) => {
-            Err(ApiError::invalid(format!("text_format '{other}' is not supported; use text or ssml")).code("unsupported_text_format"))
-        }
+        Some(other) => Err(ApiError::invalid(format!("text_format '{other}' is not supported; use text or ssml")).code("unsupported_text_format")),
     }
 }
 

@@ -130,10 +130,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         };
         let header: Header = serde_json::from_slice(&line).map_err(|e| {
             ReadError::Skip(
-                ApiError::invalid(format!(
-                    "the event header is not a Wyoming header ({e}); send one JSON object per line, like {{\"type\": \"describe\"}}"
-                ))
-                .code("malformed_header"),
+                ApiError::invalid(format!("the event header is not a Wyoming header ({e}); send one JSON object per line, like {{\"type\": \"describe\"}}"))
+                    .code("malformed_header"),
             )
         })?;
         let data_length = self.bounded(header.data_length, "data_length", "data_too_large")?;
@@ -175,11 +173,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             self.scanned = self.buf.len();
             if self.buf.len() > self.limit {
                 return Err(ReadError::Close(
-                    ApiError::invalid(format!(
-                        "the event header is over {} bytes without a newline; end each header line with \\n",
-                        self.limit
-                    ))
-                    .code("header_too_long"),
+                    ApiError::invalid(format!("the event header is over {} bytes without a newline; end each header line with \\n", self.limit))
+                        .code("header_too_long"),
                 ));
             }
             if self.fill().await? == 0 {

@@ -169,11 +169,9 @@ impl<W: AsyncWrite + Unpin> Session<W> {
         stream.chars += text.chars().count();
         if stream.chars > max {
             stream.voice = None;
-            return Err(ApiError::invalid(format!(
-                "the stream's text is over {max} characters (ferry serve --max-input-chars); the rest of it is not spoken"
-            ))
-            .code("input_too_long")
-            .into());
+            return Err(ApiError::invalid(format!("the stream's text is over {max} characters (ferry serve --max-input-chars); the rest of it is not spoken"))
+                .code("input_too_long")
+                .into());
         }
         let done = match &mut stream.pending {
             Pending::Plain(buffer) => buffer.push(text),
@@ -234,12 +232,9 @@ impl<W: AsyncWrite + Unpin> Session<W> {
         self.app.pool.submit(job)?;
         let first = match tokio::time::timeout(timeout, sentences.recv()).await {
             Err(_) => {
-                return Err(ApiError::invalid(format!(
-                    "no audio within {} s (ferry serve --timeout); the server is busy, try again",
-                    timeout.as_secs()
-                ))
-                .code("timeout")
-                .into())
+                return Err(ApiError::invalid(format!("no audio within {} s (ferry serve --timeout); the server is busy, try again", timeout.as_secs()))
+                    .code("timeout")
+                    .into())
             }
             Ok(None) => return Err(ApiError::internal("the worker stopped without a result").into()),
             Ok(Some(first)) => first.map_err(ApiError::from)?,
@@ -278,11 +273,7 @@ impl<W: AsyncWrite + Unpin> Session<W> {
         }
         let wanted = want.language.as_deref().map(|l| l.trim().replace('-', "_").to_ascii_lowercase());
         let by_language = wanted.and_then(|lang| {
-            catalog
-                .speaking()
-                .filter(|v| piper_language(v).to_ascii_lowercase() == lang)
-                .min_by_key(|v| v.name() != catalog.default_name())
-                .cloned()
+            catalog.speaking().filter(|v| piper_language(v).to_ascii_lowercase() == lang).min_by_key(|v| v.name() != catalog.default_name()).cloned()
         });
         Ok(by_language.unwrap_or_else(|| catalog.default_voice()))
     }

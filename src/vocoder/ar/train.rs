@@ -106,12 +106,8 @@ impl WaveRnnTask {
         let (hop, pad) = (self.mel.hop_size as i64, self.cfg.pad as i64);
         let t = (self.cfg.seq_frames as i64) * hop;
         let audio = b.audio.to_device(self.device); // [B, (seq + 2·pad)·hop]
-        // The samples under the middle frames, and the one before them as the first input.
-        let audio = if pad > 0 {
-            audio.narrow(1, pad * hop - 1, t + 1)
-        } else {
-            Tensor::cat(&[audio.zeros_like().narrow(1, 0, 1), audio.narrow(1, 0, t)], 1)
-        };
+                                                    // The samples under the middle frames, and the one before them as the first input.
+        let audio = if pad > 0 { audio.narrow(1, pad * hop - 1, t + 1) } else { Tensor::cat(&[audio.zeros_like().narrow(1, 0, 1), audio.narrow(1, 0, t)], 1) };
         let mel = b.mel.to_device(self.device); // [B, n_mels, seq + 2·pad]
         match self.cfg.mode {
             Mode::Mol => {

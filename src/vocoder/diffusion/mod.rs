@@ -187,4 +187,3 @@ pub fn build_random(config: &str, mel: &MelConfig, device: Device) -> Result<Box
     check_against_mel(&cfg, mel, config)?;
     Ok(Box::new(DiffWaveVocoder::random(&cfg, device)?))
 }
-

@@ -164,20 +164,12 @@ impl DiffWave {
     pub fn new(p: nn::Path, cfg: &Config) -> Self {
         let c = cfg.residual_channels as i64;
         let layers = &p / "residual_layers";
-        let output_projection = nn::conv1d(
-            &p / "output_projection",
-            c,
-            1,
-            1,
-            nn::ConvConfig { ws_init: nn::Init::Const(0.0), ..Default::default() },
-        );
+        let output_projection = nn::conv1d(&p / "output_projection", c, 1, 1, nn::ConvConfig { ws_init: nn::Init::Const(0.0), ..Default::default() });
         Self {
             input_projection: conv1d(&p / "input_projection", 1, c, 1, 1),
             diffusion_embedding: DiffusionEmbedding::new(&p / "diffusion_embedding", cfg.steps()),
             spectrogram_upsampler: SpectrogramUpsampler::new(&p / "spectrogram_upsampler"),
-            residual_layers: (0..cfg.residual_layers)
-                .map(|i| ResidualBlock::new(&layers / i, cfg.n_mels as i64, c, cfg.dilation(i)))
-                .collect(),
+            residual_layers: (0..cfg.residual_layers).map(|i| ResidualBlock::new(&layers / i, cfg.n_mels as i64, c, cfg.dilation(i))).collect(),
             skip_projection: conv1d(&p / "skip_projection", c, c, 1, 1),
             output_projection,
         }

@@ -32,11 +32,7 @@ impl Schedule {
 
     /// A schedule given by its cumulative products ᾱ (decreasing, in (0, 1)).
     pub fn from_alpha_cum(alpha_cum: &[f64]) -> Schedule {
-        let beta: Vec<f64> = alpha_cum
-            .iter()
-            .enumerate()
-            .map(|(i, a)| 1.0 - a / if i == 0 { 1.0 } else { alpha_cum[i - 1] })
-            .collect();
+        let beta: Vec<f64> = alpha_cum.iter().enumerate().map(|(i, a)| 1.0 - a / if i == 0 { 1.0 } else { alpha_cum[i - 1] }).collect();
         Schedule::new(&beta)
     }
 

@@ -190,7 +190,10 @@ impl Config {
             return bad(format!("WN kernel_size ({}) must be odd and n_channels ({}) even", w.kernel_size, w.n_channels));
         }
         if self.remaining_channels() < 2 {
-            return bad(format!("{} flows drop {} channels every {}: fewer than 2 of n_group {} remain", self.n_flows, self.n_early_size, self.n_early_every, self.n_group));
+            return bad(format!(
+                "{} flows drop {} channels every {}: fewer than 2 of n_group {} remain",
+                self.n_flows, self.n_early_size, self.n_early_every, self.n_group
+            ));
         }
         if self.hop_length == 0 || self.hop_length % self.n_group != 0 {
             return bad(format!("hop_length {} must be a multiple of n_group {}", self.hop_length, self.n_group));

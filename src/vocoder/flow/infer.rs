@@ -120,11 +120,7 @@ impl Inverse {
                 cond_b: k(f.cond_b),
                 end_w: k(f.end_w),
                 end_b: k(f.end_b),
-                layers: f
-                    .layers
-                    .into_iter()
-                    .map(|l| Layer { in_w: k(l.in_w), in_b: k(l.in_b), rs_w: k(l.rs_w), rs_b: k(l.rs_b), ..l })
-                    .collect(),
+                layers: f.layers.into_iter().map(|l| Layer { in_w: k(l.in_w), in_b: k(l.in_b), rs_w: k(l.rs_w), rs_b: k(l.rs_b), ..l }).collect(),
                 channels: f.channels,
             })
             .collect();
@@ -149,12 +145,8 @@ impl Inverse {
                 let h = audio.size()[1] / 2;
                 let (a0, a1) = (audio.narrow(1, 0, h), audio.narrow(1, h, h));
                 let cond = pointwise(&spect, &f.cond_w, Some(&f.cond_b)); // [B, 2C·L, N], once per flow
-                let layers: Vec<StepLayer> = f
-                    .layers
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| StepLayer { l, cond: cond.narrow(1, i as i64 * 2 * f.channels, 2 * f.channels) })
-                    .collect();
+                let layers: Vec<StepLayer> =
+                    f.layers.iter().enumerate().map(|(i, l)| StepLayer { l, cond: cond.narrow(1, i as i64 * 2 * f.channels, 2 * f.channels) }).collect();
                 let new_a1 = a1.empty_like();
                 let shape = SkipShape { batch: b, channels: f.channels, kind: self.kind, device: z.device() };
                 dilated_stream::run(

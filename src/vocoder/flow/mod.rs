@@ -199,7 +199,8 @@ fn check_against_mel(cfg: &Config, mel: &MelConfig, what: &str) -> Result<()> {
 /// Builds this family's vocoder for `voice`.
 pub fn load(voice: &Voice, device: Device) -> Result<Box<dyn Vocoder>> {
     let entry = voice.vocoder_entry("flow")?;
-    let cfg = Config::from_json(&entry.config.to_string()).map_err(|e| Error::voice(voice.name(), format!("config of model '{}' ({}): {e}", entry.model, entry.file)))?;
+    let cfg = Config::from_json(&entry.config.to_string())
+        .map_err(|e| Error::voice(voice.name(), format!("config of model '{}' ({}): {e}", entry.model, entry.file)))?;
     cfg.validate().map_err(|e| Error::voice(voice.name(), e.to_string()))?;
     check_against_mel(&cfg, &voice.config.mel, &format!("flow vocoder of voice '{}'", voice.name()))?;
     let mut vs = VarStore::new(device);

@@ -78,9 +78,8 @@ impl Wn {
                 WnConv1d::new(&p / "in_layers" / i, c, 2 * c, k, ConvCfg::default().dilation(d).padding(same_padding(k, d)))
             })
             .collect();
-        let res_skip_layers = (0..layers)
-            .map(|i| WnConv1d::new(&p / "res_skip_layers" / i, c, if i < layers - 1 { 2 * c } else { c }, 1, ConvCfg::default()))
-            .collect();
+        let res_skip_layers =
+            (0..layers).map(|i| WnConv1d::new(&p / "res_skip_layers" / i, c, if i < layers - 1 { 2 * c } else { c }, 1, ConvCfg::default())).collect();
         // The last layer starts at zero so every coupling starts as the identity.
         let zero = nn::ConvConfig { ws_init: nn::Init::Const(0.0), bs_init: nn::Init::Const(0.0), ..Default::default() };
         Self {

@@ -123,11 +123,7 @@ impl Config {
             return bad("every resblock needs at least one dilation >= 1".into());
         }
         if self.upsample_initial_channel >> self.upsample_rates.len() < 1 {
-            return bad(format!(
-                "upsample_initial_channel {} is too small to halve {} times",
-                self.upsample_initial_channel,
-                self.upsample_rates.len()
-            ));
+            return bad(format!("upsample_initial_channel {} is too small to halve {} times", self.upsample_initial_channel, self.upsample_rates.len()));
         }
         self.train.validate("hifigan")
     }

@@ -150,9 +150,7 @@ impl DiscriminatorS {
         let convs = layers
             .iter()
             .enumerate()
-            .map(|(j, &(cin, cout, k, s, g, pad))| {
-                NormConv::new(&p / "convs" / j, spectral, scale(cin), scale(cout), k, s, (g / divisor).max(1), pad)
-            })
+            .map(|(j, &(cin, cout, k, s, g, pad))| NormConv::new(&p / "convs" / j, spectral, scale(cin), scale(cout), k, s, (g / divisor).max(1), pad))
             .collect();
         let conv_post = NormConv::new(&p / "conv_post", spectral, scale(1024), 1, 3, 1, 1, 1);
         Self { convs, conv_post }

@@ -127,13 +127,7 @@ impl FastGenerator {
             let inv = 1.0 / nk as f64;
             let ups = g.ups.iter().enumerate().map(|(i, u)| Conv::from_wn_transpose(u, if i == 0 { 1.0 } else { inv })).collect();
             let resblocks = g.resblocks.chunks(nk).map(|bs| bs.iter().map(Block::from).collect()).collect();
-            Self {
-                conv_pre: Conv::from_wn(&g.conv_pre, 1.0),
-                ups,
-                resblocks,
-                conv_post: Conv::from_wn(&g.conv_post, inv),
-                kind: Kind::Float,
-            }
+            Self { conv_pre: Conv::from_wn(&g.conv_pre, 1.0), ups, resblocks, conv_post: Conv::from_wn(&g.conv_post, inv), kind: Kind::Float }
         })
     }
 
@@ -143,7 +137,11 @@ impl FastGenerator {
         Self {
             conv_pre: conv(&self.conv_pre),
             ups: self.ups.iter().map(conv).collect(),
-            resblocks: self.resblocks.iter().map(|bs| bs.iter().map(|b| Block { stages: b.stages.iter().map(|s| s.iter().map(conv).collect()).collect() }).collect()).collect(),
+            resblocks: self
+                .resblocks
+                .iter()
+                .map(|bs| bs.iter().map(|b| Block { stages: b.stages.iter().map(|s| s.iter().map(conv).collect()).collect() }).collect())
+                .collect(),
             conv_post: conv(&self.conv_post),
             kind,
         }
@@ -159,7 +157,7 @@ impl FastGenerator {
             let mut x = self.conv_pre.forward(&to_channels_last(&mel.to_kind(self.kind))); // [B, C0, 1, F]
             for (up, blocks) in self.ups.iter().zip(&self.resblocks) {
                 x = up.forward(&leaky_relu(&x, LRELU_SLOPE)); // [B, C, 1, T]
-                // Sum of the branches; the ÷ num_kernels lives in the next layer's weight.
+                                                              // Sum of the branches; the ÷ num_kernels lives in the next layer's weight.
                 let mut xs = blocks[0].forward(&x);
                 for b in &blocks[1..] {
                     xs = xs.g_add_(&b.forward(&x));

@@ -38,9 +38,8 @@ pub struct ResBlock1 {
 
 impl ResBlock1 {
     pub fn new(p: nn::Path, channels: i64, kernel: i64, dilations: &[i64]) -> Self {
-        let conv = |q: nn::Path, d: i64| {
-            WnConv1d::new(q, channels, channels, kernel, ConvCfg::default().dilation(d).padding(same_padding(kernel, d)).init(init()))
-        };
+        let conv =
+            |q: nn::Path, d: i64| WnConv1d::new(q, channels, channels, kernel, ConvCfg::default().dilation(d).padding(same_padding(kernel, d)).init(init()));
         let convs1 = dilations.iter().enumerate().map(|(j, &d)| conv(&p / "convs1" / j, d)).collect();
         let convs2 = (0..dilations.len()).map(|j| conv(&p / "convs2" / j, 1)).collect();
         Self { convs1, convs2 }
@@ -148,11 +147,7 @@ impl Generator {
             let ch = ch0 >> (i + 1);
             for (k, d) in cfg.resblock_kernel_sizes.iter().zip(&cfg.resblock_dilation_sizes) {
                 let q = &p / "resblocks" / resblocks.len();
-                resblocks.push(if cfg.resblock == "1" {
-                    ResBlock::One(ResBlock1::new(q, ch, *k, d))
-                } else {
-                    ResBlock::Two(ResBlock2::new(q, ch, *k, d))
-                });
+                resblocks.push(if cfg.resblock == "1" { ResBlock::One(ResBlock1::new(q, ch, *k, d)) } else { ResBlock::Two(ResBlock2::new(q, ch, *k, d)) });
             }
         }
         let ch_last = ch0 >> ups.len();

@@ -24,9 +24,7 @@ pub fn discriminator_loss(real: &[DiscOutput], fake: &[DiscOutput]) -> Tensor {
 
 /// Generator adversarial loss `Σ_k E[(D_k(G(s)) − 1)²]`.
 pub fn generator_loss(fake: &[DiscOutput]) -> Tensor {
-    fake.iter()
-        .map(|f| (&f.score - 1.0).square().mean(Kind::Float))
-        .fold(Tensor::from(0f32).to_device(device_of(fake)), |a, b| a + b)
+    fake.iter().map(|f| (&f.score - 1.0).square().mean(Kind::Float)).fold(Tensor::from(0f32).to_device(device_of(fake)), |a, b| a + b)
 }
 
 /// Feature matching `λ_fm · Σ_k Σ_layers E|D_k^l(x) − D_k^l(G(s))|` (real maps detached).

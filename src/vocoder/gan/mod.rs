@@ -25,7 +25,6 @@ pub mod train;
 pub mod train_config;
 pub mod vocos;
 
-
 use tch::{nn::VarStore, Device, Tensor};
 
 pub use config::Config;
@@ -58,10 +57,7 @@ impl HifiGan {
     /// Wraps a trained generator (its weight norms are folded into the inference copy).
     pub fn from_generator(vs: VarStore, gen: &Generator, n_mels: i64, mel: &MelConfig) -> Result<Self> {
         if gen.cfg.hop() as usize != mel.hop_size {
-            return Err(Error::config(
-                "hifigan",
-                format!("upsample_rates multiply to {} but the mel hop size is {}", gen.cfg.hop(), mel.hop_size),
-            ));
+            return Err(Error::config("hifigan", format!("upsample_rates multiply to {} but the mel hop size is {}", gen.cfg.hop(), mel.hop_size)));
         }
         Ok(Self { gen: FastGenerator::new(gen), low_precision: None, n_mels, hop: mel.hop_size, sample_rate: mel.sampling_rate, device: vs.device(), _vs: vs })
     }

@@ -133,10 +133,13 @@ mod tests {
             assert_eq!((post[0], post[1], post[2]), (3, 1, frames), "n_fft {n_fft}");
             // Each band's width is divided by 8 (three stride-2 convs), rounded up.
             let bins = n_fft / 2 + 1;
-            let width: i64 = BANDS.iter().map(|&(a, b)| {
-                let w = (b * bins as f64) as i64 - (a * bins as f64) as i64;
-                (((w + 1) / 2 + 1) / 2 + 1) / 2
-            }).sum();
+            let width: i64 = BANDS
+                .iter()
+                .map(|&(a, b)| {
+                    let w = (b * bins as f64) as i64 - (a * bins as f64) as i64;
+                    (((w + 1) / 2 + 1) / 2 + 1) / 2
+                })
+                .sum();
             assert_eq!(post[3], width, "n_fft {n_fft}");
             assert_eq!(o.score.size(), [3, frames * width]);
         }

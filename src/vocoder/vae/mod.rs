@@ -67,11 +67,7 @@ impl Cvae {
     pub fn sample_z(&self, mel: &Tensor, temperature: f64, seed: u64) -> Tensor {
         tch::no_grad(|| {
             let (m, logs) = self.model.prior_stats(mel);
-            let eps = if temperature == 0.0 {
-                m.zeros_like()
-            } else {
-                crate::nn::noise::gaussian(&mut StdRng::seed_from_u64(seed), &m.size(), m.device())
-            };
+            let eps = if temperature == 0.0 { m.zeros_like() } else { crate::nn::noise::gaussian(&mut StdRng::seed_from_u64(seed), &m.size(), m.device()) };
             gaussian::reparameterize(&m, &logs, &eps, temperature)
         })
     }

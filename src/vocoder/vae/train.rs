@@ -20,8 +20,8 @@ use crate::audio::mel_tch::MelTch;
 use crate::audio::{write_wav, Audio, MelConfig, SampleFormat};
 use crate::error::{Error, Result};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, LrSchedule, TrainSetup, TrainTask};
-use crate::vocoder::gan::losses::mel_l1;
 use crate::vocoder::clips::AudioClips;
+use crate::vocoder::gan::losses::mel_l1;
 
 const VALIDATION_SECONDS: f64 = 6.0;
 
@@ -80,7 +80,10 @@ impl VaeTask {
         }
         let longest_fft = cfg.stft_resolutions.iter().map(|r| r[0]).max().unwrap_or(0).max(mel.n_fft);
         if cfg.segment_size % mel.hop_size != 0 || cfg.segment_size <= longest_fft {
-            return Err(Error::config("cvae", format!("segment_size {} must be a multiple of the hop ({}) and longer than every n_fft ({longest_fft})", cfg.segment_size, mel.hop_size)));
+            return Err(Error::config(
+                "cvae",
+                format!("segment_size {} must be a multiple of the hop ({}) and longer than every n_fft ({longest_fft})", cfg.segment_size, mel.hop_size),
+            ));
         }
         tch::manual_seed(seed as i64);
         let vae_vs = VarStore::new(device);
@@ -164,7 +167,7 @@ impl TrainTask for VaeTask {
     fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
         let sr = self.mel_cfg.sampling_rate;
         let y = self.val.first_clip(self.mel_cfg.hop_size, (VALIDATION_SECONDS * sr as f64) as usize, self.device)?; // [1, T]
-        // Posterior reconstruction at its mean, and a prior sample as inference does it.
+                                                                                                                     // Posterior reconstruction at its mean, and a prior sample as inference does it.
         let (e, y_post) = self.elbo(&y, 1.0, 0.0);
         let mel = self.input_mel.forward(&y);
         let (m_p, logs_p) = self.model.prior_stats(&mel);
@@ -191,6 +194,12 @@ impl TrainTask for VaeTask {
     }
 
     fn export_info(&self) -> ExportInfo {
-        ExportInfo { role: "vae".into(), model: MODEL_NAME.into(), config: serde_json::to_value(&self.cfg).unwrap_or_default(), store: "vae".into(), symbols: None }
+        ExportInfo {
+            role: "vae".into(),
+            model: MODEL_NAME.into(),
+            config: serde_json::to_value(&self.cfg).unwrap_or_default(),
+            store: "vae".into(),
+            symbols: None,
+        }
     }
 }

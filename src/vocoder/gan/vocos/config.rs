@@ -140,7 +140,8 @@ mod tests {
             Config::preset(p).unwrap().validate_for(&MelConfig::default()).unwrap();
         }
         // The reference YAML's backbone and head keys, flattened into one JSON object.
-        let c: Config = serde_json::from_str(r#"{"dim": 64, "intermediate_dim": 192, "num_layers": 3, "n_fft": 1024, "hop_length": 256, "padding": "same"}"#).unwrap();
+        let c: Config =
+            serde_json::from_str(r#"{"dim": 64, "intermediate_dim": 192, "num_layers": 3, "n_fft": 1024, "hop_length": 256, "padding": "same"}"#).unwrap();
         assert_eq!((c.dim, c.intermediate_dim, c.num_layers, c.n_freqs()), (64, 192, 3, 513));
         c.validate().unwrap();
         let bad = Config { hop_length: 200, ..c.clone() };

@@ -37,7 +37,15 @@ impl Vocos {
     /// Wraps a generator whose weights live in `vs`; checks it against the voice's mel.
     pub fn from_generator(vs: VarStore, gen: VocosGenerator, mel: &MelConfig) -> Result<Self> {
         gen.cfg.validate_for(mel)?;
-        Ok(Self { n_mels: mel.num_mels as i64, hop: mel.hop_size, sample_rate: mel.sampling_rate, device: vs.device(), gen, precision: Precision::Fp32, _vs: vs })
+        Ok(Self {
+            n_mels: mel.num_mels as i64,
+            hop: mel.hop_size,
+            sample_rate: mel.sampling_rate,
+            device: vs.device(),
+            gen,
+            precision: Precision::Fp32,
+            _vs: vs,
+        })
     }
 }
 

@@ -163,7 +163,15 @@ mod tests {
         let y = tch::no_grad(|| g.forward(&mel));
         assert_eq!(y.size(), [2, 17 * 256]);
         let names: Vec<String> = vs.variables().into_keys().collect();
-        for n in ["backbone.embed.weight", "backbone.norm.bias", "backbone.convnext.1.dwconv.weight", "backbone.convnext.0.pwconv2.bias", "backbone.convnext.1.gamma", "backbone.final_layer_norm.weight", "head.out.weight"] {
+        for n in [
+            "backbone.embed.weight",
+            "backbone.norm.bias",
+            "backbone.convnext.1.dwconv.weight",
+            "backbone.convnext.0.pwconv2.bias",
+            "backbone.convnext.1.gamma",
+            "backbone.final_layer_norm.weight",
+            "head.out.weight",
+        ] {
             assert!(names.contains(&n.to_string()), "{n} missing from {names:?}");
         }
         // The bf16 backbone stays close to the fp32 one.
