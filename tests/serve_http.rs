@@ -298,6 +298,25 @@ fn a_full_queue_answers_429_with_retry_after() {
     assert_eq!(after.status, 200, "{}", String::from_utf8_lossy(&after.body));
 }
 
+/// `--timeout 1` with the worker held (test-only hook): the request that cannot start its
+/// response within the limit gets an OpenAI-shaped 408 naming the option; once the worker is
+/// released the server serves again. Only the status is asserted, not how long it took.
+#[test]
+fn a_request_that_cannot_start_within_the_timeout_gets_408() {
+    let tmp = tempfile::tempdir().unwrap();
+    let voices = write_voice(tmp.path());
+    let hold = tmp.path().join("hold");
+    std::fs::write(&hold, b"").unwrap();
+    let server = Server::start(&voices, &["--workers", "1", "--timeout", "1", "--quiet"], &[("FERRY_SERVE_TEST_HOLD", hold.to_str().unwrap())]);
+    let url = server.url("/v1/audio/speech");
+    let body = json!({"input": "Too slow.", "voice": VOICE, "response_format": "wav"});
+    let r = post_json(&url, &body, &[]);
+    assert_error(&r, 408, "--timeout");
+    std::fs::remove_file(&hold).unwrap();
+    let after = post_json(&url, &body, &[]);
+    assert_eq!(after.status, 200, "{}", String::from_utf8_lossy(&after.body));
+}
+
 /// A client that hangs up mid-stream frees its worker within a sentence or two: of a
 /// 200-sentence job only the first few are synthesised, and the next request is served.
 #[test]
