@@ -33,6 +33,11 @@ fn band_energy(x: &[f32], rate: u32, lo: f64, hi: f64) -> f64 {
     e
 }
 
+/// Build options of a study with no voice, no seed and no notes.
+fn plain_options() -> BuildOptions {
+    BuildOptions { title: "x".into(), voice: None, mel: MelConfig::default(), target_lufs: -23.0, notes: vec![], force: false, progress: false, seed: None }
+}
+
 #[test]
 fn builds_a_loudness_matched_blinded_study() {
     let dir = tempfile::tempdir().unwrap();
@@ -88,16 +93,7 @@ fn builds_a_loudness_matched_blinded_study() {
         &s.sentences,
         &SourceDirs { reference: Some(dir.path().join("ref")), resynth: None },
         vec![Box::new(Reference) as Box<dyn Render>],
-        &BuildOptions {
-            title: "x".into(),
-            voice: None,
-            mel: MelConfig::default(),
-            target_lufs: -23.0,
-            notes: vec![],
-            force: false,
-            progress: false,
-            seed: None,
-        },
+        &plain_options(),
     )
     .unwrap_err()
     .to_string();
@@ -113,16 +109,7 @@ fn missing_recordings_and_no_reference_are_clear_errors() {
     std::fs::create_dir_all(dir.path().join("ref")).unwrap();
     let a = listen_support::speechlike(0.5, 120.0, 22_050, 0.3);
     audio::write_wav(dir.path().join("ref/1.wav"), &a, audio::SampleFormat::Pcm16).unwrap(); // by line number
-    let opts = BuildOptions {
-        title: "x".into(),
-        voice: None,
-        mel: MelConfig::default(),
-        target_lufs: -23.0,
-        notes: vec![],
-        force: false,
-        progress: false,
-        seed: None,
-    };
+    let opts = plain_options();
     let err = study::build(
         &dir.path().join("out"),
         &sentences,

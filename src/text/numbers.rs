@@ -2,7 +2,8 @@
 //! digit by digit, so 300-digit numbers never overflow), ordinals, years, decimals,
 //! fractions and digit strings. All functions take digit strings, not machine integers.
 
-const ONES: [&str; 20] = [
+/// The words of 0–19 (shared with the WER normaliser of `eval/normalize.rs`).
+pub(crate) const ONES: [&str; 20] = [
     "zero",
     "one",
     "two",
@@ -24,7 +25,8 @@ const ONES: [&str; 20] = [
     "eighteen",
     "nineteen",
 ];
-const TENS: [&str; 10] = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+/// The words of the tens, indexed by the tens digit.
+pub(crate) const TENS: [&str; 10] = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
 /// Short-scale names of 1000^k, k = 1..=11.
 const SCALES: [&str; 12] =
     ["", "thousand", "million", "billion", "trillion", "quadrillion", "quintillion", "sextillion", "septillion", "octillion", "nonillion", "decillion"];
