@@ -214,7 +214,7 @@ fn presets_fit_the_voice_pack_budget() {
     for (preset, max_mib) in [("default", 5.0), ("512", 10.0)] {
         let voc = ferry::vocoder::build_random(ferry::Family::Ar, preset, &mel, Device::Cpu).unwrap();
         assert_eq!(voc.hop_size(), 256);
-        let cfg = Config::from_preset_or_file(preset, &mel).unwrap();
+        let cfg = <Config as ferry::vocoder::model_config::ModelConfig>::from_name_or_file(preset, &mel).unwrap();
         let v = WaveRnnVocoder::random(&cfg, &mel, Device::Cpu).unwrap();
         let fp16_mib = v.parameters() as f64 * 2.0 / (1024.0 * 1024.0);
         assert!(fp16_mib <= max_mib, "{preset}: {fp16_mib:.2} MiB in fp16");

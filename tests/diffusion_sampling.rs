@@ -90,7 +90,8 @@ fn seeded_sampling_is_reproducible_for_every_step_count() {
     }
     assert!(voc.vocode(&m, &VocodeOptions { steps: Some(0), ..Default::default() }).is_err());
     assert!(voc.vocode(&Tensor::zeros([1, 79, 4], (Kind::Float, Device::Cpu)), &VocodeOptions::default()).is_err());
-    assert!(voc.vocode(&Tensor::zeros([1, 80, 0], (Kind::Float, Device::Cpu)), &VocodeOptions::default()).is_err());
+    // An empty mel gives empty audio, as in every family.
+    assert_eq!(voc.vocode(&Tensor::zeros([1, 80, 0], (Kind::Float, Device::Cpu)), &VocodeOptions::default()).unwrap().size(), [1, 0]);
 }
 
 #[test]

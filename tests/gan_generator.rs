@@ -2,8 +2,9 @@
 //! inference equal to the trainable forward, fp16 voice-pack round trip, determinism.
 
 use ferry::audio::MelConfig;
+use ferry::nn::parameter_count;
 use ferry::nn::safetensors::{load_var_store, save_var_store};
-use ferry::vocoder::gan::{self, parameter_count, Config, FastGenerator, Generator, HifiGan};
+use ferry::vocoder::gan::{self, Config, FastGenerator, Generator, HifiGan};
 use ferry::vocoder::{Family, Precision, VocodeOptions, Vocoder};
 use ferry::voice::{ModelEntry, TrainingInfo, Voice, VoiceConfig};
 use tch::{nn::VarStore, Device, Kind, Tensor};

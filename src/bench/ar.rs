@@ -6,6 +6,8 @@ use tch::Device;
 use crate::audio::{MelConfig, MelExtractor};
 use crate::error::Result;
 use crate::vocoder::ar::{Config, Engine, GenerateOptions, WaveRnnVocoder};
+use crate::vocoder::model_config::ModelConfig;
+use crate::vocoder::Vocoder;
 
 /// One timed configuration.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -46,7 +48,7 @@ pub struct ArBench {
 /// Times generation from the mel of a synthetic test signal with random weights.
 pub fn run(b: &ArBench) -> Result<Vec<ArRun>> {
     let mel_cfg = MelConfig::default();
-    let cfg = Config::from_preset_or_file(&b.config, &mel_cfg)?;
+    let cfg = Config::from_name_or_file(&b.config, &mel_cfg)?;
     tch::manual_seed(0);
     let voc = WaveRnnVocoder::random(&cfg, &mel_cfg, b.device)?;
     let ex = MelExtractor::new(&mel_cfg)?;
@@ -78,7 +80,7 @@ pub fn run(b: &ArBench) -> Result<Vec<ArRun>> {
             let audio_s = n as f64 / mel_cfg.sampling_rate as f64;
             out.push(ArRun {
                 config: b.config.clone(),
-                parameters: voc.parameters(),
+                parameters: voc.parameters() as usize,
                 engine: format!("{engine:?}").to_lowercase(),
                 mode: if target == 0 { "sequential".into() } else { format!("folded {target}/{overlap}") },
                 folds,

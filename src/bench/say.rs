@@ -204,14 +204,10 @@ fn utterance_mels<'a>(frontend: &'a Frontend, acoustic: &'a AcousticModel, text:
     })
 }
 
-/// The vocoder presets `ferry bench say` uses by default: the voice-pack sizes.
+/// The vocoder preset `ferry bench say` uses by default: the default preset of the family's
+/// default model.
 pub fn default_config(family: Family) -> &'static str {
-    match family {
-        Family::Gan | Family::Vae | Family::Flow => "compact",
-        Family::Ar => "default",
-        Family::Diffusion => "base",
-        Family::GriffinLim => "default",
-    }
+    crate::vocoder::registry::default_of(family).map_or("default", |m| m.default_preset)
 }
 
 #[cfg(test)]

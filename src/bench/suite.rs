@@ -42,8 +42,8 @@ pub fn run(s: &Suite, mut progress: impl FnMut(&str)) -> Result<SuiteResult> {
             }
         }
         for &family in &s.families {
-            for config in vocoder::default_configs(family) {
-                for &precision in vocoder::default_precisions(family) {
+            for (config, precisions) in vocoder::bench_matrix(family) {
+                for &precision in precisions {
                     let label = match precision {
                         Precision::Fp32 => format!("{family} {config}"),
                         p => format!("{family} {config} {p}"),

@@ -127,25 +127,13 @@ pub fn device_label(device: Device) -> String {
     }
 }
 
-/// Precisions `ferry bench all` measures for each family: gan, flow and diffusion in fp32
-/// and bf16.
-pub fn default_precisions(family: Family) -> &'static [Precision] {
-    match family {
-        Family::Gan | Family::Flow | Family::Diffusion => &[Precision::Fp32, Precision::Bf16],
-        _ => &[Precision::Fp32],
+/// What `ferry bench all` measures of a family: each model's bench presets, each in every
+/// precision the model runs in (the registry's rows; Griffin-Lim: its one setting in fp32).
+pub fn bench_matrix(family: Family) -> Vec<(&'static str, &'static [Precision])> {
+    if family == Family::GriffinLim {
+        return vec![("default", &[Precision::Fp32])];
     }
-}
-
-/// Presets `ferry bench all` measures for each family (others with `bench vocoder`).
-pub fn default_configs(family: Family) -> &'static [&'static str] {
-    match family {
-        Family::Ar => &["default", "512"],
-        Family::Gan => &["v1", "v2", "v3", "compact", "vocos", "vocos-cpu"],
-        Family::Vae => &["base", "compact"],
-        Family::Flow => &["compact", "paper"],
-        Family::Diffusion => &["base"],
-        Family::GriffinLim => &["default"],
-    }
+    vocoder::registry::models_of(family).flat_map(|m| m.bench_presets.iter().map(move |&c| (c, m.precisions))).collect()
 }
 
 #[cfg(test)]
@@ -156,10 +144,11 @@ mod tests {
     fn every_default_config_builds() {
         let mel = MelConfig::default();
         for family in Family::ALL {
-            for config in default_configs(family) {
+            for (config, precisions) in bench_matrix(family) {
                 let mut voc =
                     vocoder::build_random(family, config, &mel, Device::Cpu).unwrap_or_else(|e| panic!("bench all would skip {family} {config}: {e}"));
-                for &p in default_precisions(family) {
+                for &p in precisions {
+                    assert!(voc.supports(p), "{family} {config} {p}");
                     voc.set_precision(p).unwrap();
                 }
             }

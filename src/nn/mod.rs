@@ -8,3 +8,8 @@ pub mod safetensors;
 pub mod weight_norm;
 
 pub use weight_norm::{same_padding, ConvCfg, WnConv1d, WnConvTranspose1d};
+
+/// Trainable parameters of a var store (BatchNorm statistics are not parameters).
+pub fn parameter_count(vs: &tch::nn::VarStore) -> u64 {
+    vs.trainable_variables().iter().map(|t| t.numel() as u64).sum()
+}

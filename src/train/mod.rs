@@ -19,6 +19,7 @@ pub mod recipe;
 pub mod schedule;
 pub mod tasks;
 pub mod trainer;
+pub mod validation;
 
 use std::path::{Path, PathBuf};
 
@@ -116,11 +117,10 @@ pub struct TrainSetup {
 }
 
 impl TrainSetup {
-    /// Parses `config` (or the default) into a model's config type.
-    pub fn config_or<T: serde::de::DeserializeOwned>(&self, default: T) -> Result<T> {
-        match &self.config {
-            None => Ok(default),
-            Some(v) => serde_json::from_value(v.clone()).map_err(|e| crate::Error::config("model", e.to_string())),
-        }
+    /// The config of vocoder `model` (a registry name): `--config`'s JSON, or the model's
+    /// default preset, checked against the voice's mel.
+    pub fn vocoder_config<C: crate::vocoder::model_config::ModelConfig>(&self, model: &str) -> Result<C> {
+        let default = crate::vocoder::registry::model(model).map_or("default", |m| m.default_preset);
+        C::from_value_or(self.config.as_ref(), default, &self.mel)
     }
 }

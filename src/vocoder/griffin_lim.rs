@@ -77,6 +77,10 @@ impl Vocoder for GriffinLim {
     fn device(&self) -> Device {
         self.device
     }
+    /// No weights.
+    fn parameters(&self) -> u64 {
+        0
+    }
     fn vocode(&self, mel: &Tensor, opts: &VocodeOptions) -> Result<Tensor> {
         let dims = mel.size();
         if dims.len() != 3 || dims[1] != self.mel.config().num_mels as i64 {

@@ -2,7 +2,8 @@
 //! sample from noise to speech) plus Griffin-Lim as the non-neural reference.
 //!
 //! Every vocoder implements [`Vocoder`]; [`load`] builds one for a voice by family or
-//! model name (`--vocoder gan`, `--vocoder hifigan`, `--vocoder griffin-lim`, ...).
+//! model name (`--vocoder gan`, `--vocoder hifigan`, `--vocoder griffin-lim`, ...). The models
+//! are listed once, in [`registry`]; their configs share [`model_config::ModelConfig`].
 
 pub mod ar;
 pub mod clips;
@@ -10,6 +11,8 @@ pub mod diffusion;
 pub mod flow;
 pub mod gan;
 pub mod griffin_lim;
+pub mod model_config;
+pub mod registry;
 pub mod segments;
 pub mod stream;
 pub mod vae;
@@ -57,21 +60,15 @@ impl Family {
         }
     }
 
-    /// The default model of the family.
+    /// The default model of the family (the first of its rows in [`registry`]).
     pub fn default_model(self) -> &'static str {
-        match self {
-            Family::Ar => "wavernn",
-            Family::Gan => "hifigan",
-            Family::Vae => "cvae",
-            Family::Flow => "waveglow",
-            Family::Diffusion => "diffwave",
-            Family::GriffinLim => "griffin-lim",
-        }
+        registry::default_of(self).map_or("griffin-lim", |m| m.name)
     }
 
-    /// Whether the same mel always gives the same audio (no sampling noise).
+    /// Whether the same mel always gives the same audio (no sampling noise) with the
+    /// family's default model.
     pub fn is_deterministic(self) -> bool {
-        matches!(self, Family::Gan | Family::GriffinLim)
+        registry::default_of(self).map_or(true, |m| m.deterministic)
     }
 }
 
@@ -86,19 +83,20 @@ impl FromStr for Family {
     /// Accepts a family key or a model name (case-insensitive).
     fn from_str(s: &str) -> Result<Family> {
         let s = s.trim().to_ascii_lowercase();
-        Ok(match s.as_str() {
-            "ar" | "wavernn" | "autoregressive" => Family::Ar,
-            "gan" | "hifigan" | "hifi-gan" | "hifigan-v1" | "hifigan-v2" | "hifigan-v3" | "vocos" => Family::Gan,
-            "vae" | "cvae" => Family::Vae,
-            "flow" | "waveglow" => Family::Flow,
-            "diffusion" | "diffwave" => Family::Diffusion,
-            "griffin-lim" | "griffinlim" | "gl" => Family::GriffinLim,
-            other => {
-                return Err(Error::arg(format!(
-                    "unknown vocoder '{other}'; choose a family (ar, gan, vae, flow, diffusion, griffin-lim) or a model (wavernn, hifigan, vocos, cvae, waveglow, diffwave)"
-                )))
-            }
-        })
+        if let Some(f) = Family::ALL.into_iter().find(|f| f.key() == s) {
+            return Ok(f);
+        }
+        if let Some(m) = registry::model(&s) {
+            return Ok(m.family);
+        }
+        match s.as_str() {
+            "griffinlim" | "gl" => Ok(Family::GriffinLim),
+            other => Err(Error::arg(format!(
+                "unknown vocoder '{other}'; choose a family ({}) or a model ({})",
+                Family::ALL.map(Family::key).join(", "),
+                registry::model_names()
+            ))),
+        }
     }
 }
 
@@ -123,13 +121,14 @@ impl Family {
     }
 }
 
-/// Arithmetic precision of a vocoder's inference.
+/// Arithmetic precision of a vocoder's inference (which models run in which:
+/// [`registry::ModelInfo::precisions`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precision {
     /// 32-bit float: exact, the default.
     #[default]
     Fp32,
-    /// bfloat16 weights and activations (gan; flow and diffusion keep their audio in fp32):
+    /// bfloat16 weights and activations (flow and diffusion keep their audio in fp32):
     /// about 2x faster on CPUs with AVX512-BF16 or AMX and on GPUs, with a small loss of
     /// precision (8-bit mantissa).
     Bf16,
@@ -200,13 +199,24 @@ pub trait Vocoder: Send {
     /// `mel`: `[B, n_mels, frames]` log-mel (any device) → `[B, frames * hop]` waveform in
     /// [-1, 1] on the vocoder's device. Runs without gradients.
     fn vocode(&self, mel: &Tensor, opts: &VocodeOptions) -> Result<Tensor>;
-    /// Switches the arithmetic precision of inference. Every family runs in fp32; a family
-    /// that has no reduced-precision form answers an error naming the ones that do.
+    /// Trainable parameters (what the weights file holds, BatchNorm statistics aside).
+    fn parameters(&self) -> u64;
+    /// Whether inference runs in `precision` (the model's registry row says).
+    fn supports(&self, precision: Precision) -> bool {
+        registry::model(self.model_name()).map_or(precision == Precision::Fp32, |m| m.precisions.contains(&precision))
+    }
+    /// Switches the arithmetic precision of inference. Every model runs in fp32; one without
+    /// a reduced-precision form answers an error naming the families that have it.
     fn set_precision(&mut self, precision: Precision) -> Result<()> {
-        match precision {
-            Precision::Fp32 => Ok(()),
-            p => Err(Error::arg(format!("--precision {p} is not available for the {} vocoder; gan, flow and diffusion run in bf16", self.family()))),
-        }
+        unsupported_precision(self.family(), precision)
+    }
+}
+
+/// `Ok` for fp32, else the error of a vocoder that has no `precision` form.
+pub(crate) fn unsupported_precision(family: Family, precision: Precision) -> Result<()> {
+    match precision {
+        Precision::Fp32 => Ok(()),
+        p => Err(Error::arg(format!("--precision {p} is not available for the {family} vocoder; {} run in {p}", registry::families_supporting(p)))),
     }
 }
 
@@ -221,40 +231,29 @@ pub(crate) fn check_mel(mel: &Tensor, n_mels: i64, model: &str, device: Device) 
     Ok((size[2] == 0).then(|| Tensor::zeros([size[0], 0], (tch::Kind::Float, device))))
 }
 
-/// The text of the JSON config file `spec` names, for a `spec` that is none of a model's
-/// `presets` (`model`: "HiFi-GAN"); the error lists the presets.
-pub(crate) fn read_config_file(spec: &str, model: &str, presets: &[&str]) -> Result<(std::path::PathBuf, String)> {
-    let path = std::path::Path::new(spec);
-    if !path.is_file() {
-        return Err(Error::arg(format!("{model} config '{spec}' is neither a preset ({}) nor a JSON file", presets.join(", "))));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    Ok((path.to_path_buf(), text))
-}
-
-/// Builds the vocoder of `family` for `voice` on `device` (Griffin-Lim needs no weights).
+/// Builds the vocoder of `family` for `voice` on `device`: the model its `voice.json` entry
+/// names (Griffin-Lim needs no weights).
 pub fn load(voice: &Voice, family: Family, device: Device) -> Result<Box<dyn Vocoder>> {
-    match family {
-        Family::GriffinLim => Ok(Box::new(griffin_lim::GriffinLim::new(&voice.config.mel, device)?)),
-        Family::Ar => ar::load(voice, device),
-        Family::Gan => gan::load(voice, device),
-        Family::Vae => vae::load(voice, device),
-        Family::Flow => flow::load(voice, device),
-        Family::Diffusion => diffusion::load(voice, device),
+    if family == Family::GriffinLim {
+        return Ok(Box::new(griffin_lim::GriffinLim::new(&voice.config.mel, device)?));
+    }
+    let entry = voice.vocoder_entry(family.key())?;
+    match registry::model(&entry.model).filter(|m| m.family == family) {
+        Some(m) => (m.load)(voice, entry, device),
+        None => {
+            let known: Vec<&str> = registry::models_of(family).map(|m| m.name).collect();
+            Err(Error::voice(voice.name(), format!("its {family} vocoder is '{}', which this Ferry does not know ({})", entry.model, known.join(", "))))
+        }
     }
 }
 
 /// Builds a vocoder of `family` with random weights from a preset name (e.g. "v1", "base",
-/// "compact") or a JSON config file: what benchmarks time and tests exercise.
+/// "vocos-cpu") or a JSON config file, for `mel`: what benchmarks time and tests exercise.
 pub fn build_random(family: Family, config: &str, mel: &crate::audio::MelConfig, device: Device) -> Result<Box<dyn Vocoder>> {
-    match family {
-        Family::GriffinLim => Ok(Box::new(griffin_lim::GriffinLim::new(mel, device)?)),
-        Family::Ar => ar::build_random(config, mel, device),
-        Family::Gan => gan::build_random(config, mel, device),
-        Family::Vae => vae::build_random(config, mel, device),
-        Family::Flow => flow::build_random(config, mel, device),
-        Family::Diffusion => diffusion::build_random(config, mel, device),
+    if family == Family::GriffinLim {
+        return Ok(Box::new(griffin_lim::GriffinLim::new(mel, device)?));
     }
+    (registry::for_config(family, config)?.build_random)(config, mel, device)
 }
 
 #[cfg(test)]

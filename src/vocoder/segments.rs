@@ -18,6 +18,7 @@ pub struct Segments {
     train: AudioClips,
     val: AudioClips,
     mel: MelExtractor,
+    mel_config: MelConfig,
     hop: usize,
     rng: StdRng,
 }
@@ -25,7 +26,14 @@ pub struct Segments {
 impl Segments {
     /// Segments of `train` (random crops) and `val` (its first clip), both read into memory.
     pub fn new(train: AudioClips, val: AudioClips, mel: &MelConfig, seed: u64) -> Result<Segments> {
-        Ok(Segments { train: train.into_memory()?, val: val.into_memory()?, mel: MelExtractor::new(mel)?, hop: mel.hop_size, rng: StdRng::seed_from_u64(seed) })
+        Ok(Segments {
+            train: train.into_memory()?,
+            val: val.into_memory()?,
+            mel: MelExtractor::new(mel)?,
+            mel_config: mel.clone(),
+            hop: mel.hop_size,
+            rng: StdRng::seed_from_u64(seed),
+        })
     }
 
     /// The dataset in `dir`, with [`AudioClips::open`]'s validation hold-out.
@@ -48,6 +56,16 @@ impl Segments {
         let mels: Vec<Tensor> = audio.chunks(len.max(1)).map(|seg| self.mel.compute(seg).to_tensor()).collect();
         let audio = Tensor::from_slice(&audio).view([batch as i64, len as i64]);
         Ok((audio.to_device(device), Tensor::cat(&mels, 0).to_device(device)))
+    }
+
+    /// The held-out clips.
+    pub fn val(&self) -> &AudioClips {
+        &self.val
+    }
+
+    /// The mel definition the segments' mels follow.
+    pub fn mel_config(&self) -> &MelConfig {
+        &self.mel_config
     }
 
     /// The first validation clip's first `frames` frames (or all of it): a fixed example.

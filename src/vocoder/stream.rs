@@ -144,6 +144,9 @@ mod tests {
         fn model_name(&self) -> &str {
             "local"
         }
+        fn parameters(&self) -> u64 {
+            5
+        }
         fn hop_size(&self) -> usize {
             8
         }

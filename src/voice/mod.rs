@@ -200,6 +200,12 @@ impl Voice {
         serde_json::from_value(entry.config.clone()).map_err(|e| Error::voice(self.name(), format!("config of model '{}' ({}): {e}", entry.model, entry.file)))
     }
 
+    /// An entry's vocoder config, checked against the voice's mel.
+    pub fn model_config_for<C: crate::vocoder::model_config::ModelConfig>(&self, entry: &ModelEntry) -> Result<C> {
+        C::from_value_or(Some(&entry.config), "", &self.config.mel)
+            .map_err(|e| Error::voice(self.name(), format!("{} vocoder '{}' ({}): {e}", C::MODEL, entry.model, entry.file)))
+    }
+
     /// Loads an entry's weights into a var store (fp16 on disk → the store's dtype).
     pub fn load_weights(&self, entry: &ModelEntry, vs: &mut tch::nn::VarStore) -> Result<()> {
         crate::nn::safetensors::load_var_store(vs, self.path(&entry.file))

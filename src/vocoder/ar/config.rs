@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audio::MelConfig;
 use crate::error::{Error, Result};
+use crate::vocoder::model_config::ModelConfig;
 
 /// How the output distribution over the next sample is parameterised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,22 +125,6 @@ impl Config {
         Config { rnn_dims: 32, fc_dims: 32, compute_dims: 16, res_out_dims: 16, res_blocks: 1, ..Config::default_for(mel) }
     }
 
-    /// A preset by name (`default`, `512`, `tiny`) or a JSON file holding a config.
-    pub fn from_preset_or_file(name: &str, mel: &MelConfig) -> Result<Config> {
-        let cfg = match name {
-            "default" | "" => Config::default_for(mel),
-            "512" | "reference" => Config::reference_512(mel),
-            "tiny" => Config::tiny(mel),
-            "raw" | "default-raw" => Config { mode: Mode::Raw, ..Config::default_for(mel) },
-            spec => {
-                let (path, text) = crate::vocoder::read_config_file(spec, "WaveRNN", &["default", "512", "tiny", "raw"])?;
-                serde_json::from_str(&text).map_err(|e| Error::config(path.display().to_string(), format!("not a WaveRNN config: {e}")))?
-            }
-        };
-        cfg.validate(mel)?;
-        Ok(cfg)
-    }
-
     /// Outputs of the last layer: `2^bits` classes or 3 × 10 mixture parameters.
     pub fn n_classes(&self) -> usize {
         match self.mode {
@@ -188,6 +173,29 @@ impl Config {
     }
 }
 
+/// Names accepted by [`ModelConfig::preset_for`].
+pub const PRESETS: [&str; 4] = ["default", "512", "tiny", "raw"];
+
+impl ModelConfig for Config {
+    const MODEL: &'static str = "WaveRNN";
+    const PRESETS: &'static [&'static str] = &PRESETS;
+
+    /// `default`, `512` (also `reference`), `tiny`, `raw` (also `default-raw`).
+    fn preset_for(name: &str, mel: &MelConfig) -> Option<Config> {
+        Some(match name {
+            "default" | "" => Config::default_for(mel),
+            "512" | "reference" => Config::reference_512(mel),
+            "tiny" => Config::tiny(mel),
+            "raw" | "default-raw" => Config { mode: Mode::Raw, ..Config::default_for(mel) },
+            _ => return None,
+        })
+    }
+
+    fn validate_for(&self, mel: &MelConfig) -> Result<()> {
+        Config::validate(self, mel)
+    }
+}
+
 /// Three upsample factors multiplying to `hop` (256 → [4, 8, 8]), as close to equal as
 /// the hop's factorisation allows, smallest first like the reference's (5, 5, 11).
 pub fn factors_for_hop(hop: usize) -> Vec<usize> {
@@ -231,7 +239,7 @@ mod tests {
     fn presets_validate_and_json_round_trips() {
         let mel = MelConfig::default();
         for name in ["default", "512", "tiny", "raw"] {
-            let c = Config::from_preset_or_file(name, &mel).unwrap();
+            let c = Config::from_name_or_file(name, &mel).unwrap();
             let back: Config = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
             assert_eq!(back, c);
         }
@@ -239,6 +247,6 @@ mod tests {
         assert_eq!(json["mode"], "MOL");
         let bad = Config { upsample_factors: vec![4, 4], ..Config::default_for(&mel) };
         assert!(bad.validate(&mel).unwrap_err().to_string().contains("multiply to 16"));
-        assert!(Config::from_preset_or_file("/nonexistent.json", &mel).is_err());
+        assert!(Config::from_name_or_file("/nonexistent.json", &mel).is_err());
     }
 }

@@ -26,9 +26,10 @@ pub use model::WaveRnn;
 
 use super::{Family, VocodeOptions, Vocoder};
 use crate::audio::MelConfig;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::nn::cuda_graph::CudaGraph;
-use crate::voice::Voice;
+use crate::vocoder::model_config::ModelConfig;
+use crate::voice::{ModelEntry, Voice};
 
 /// A WaveRNN ready to vocode: weights in a VarStore, plus their packed copy for the
 /// plain-Rust sampler when the model lives on the CPU.
@@ -74,11 +75,6 @@ impl WaveRnnVocoder {
         &self.vs
     }
 
-    /// Values stored in the weights file (parameters and BatchNorm statistics).
-    pub fn parameters(&self) -> usize {
-        self.vs.variables().values().map(|t| t.numel()).sum()
-    }
-
     /// Generation options from the vocoder options: the config's fold geometry unless
     /// overridden, the Rust loop on the CPU, the libtorch loop replayed as CUDA graphs on a GPU
     /// (launched op by op where this build has no CUDA graphs).
@@ -98,10 +94,10 @@ impl WaveRnnVocoder {
 
     /// Vocodes `[B, n_mels, F]` with explicit generation options → `[B, F·hop]`.
     pub fn vocode_with(&self, mel: &Tensor, g: &GenerateOptions) -> Result<Tensor> {
-        let dims = mel.size();
-        if dims.len() != 3 || dims[1] != self.mel.num_mels as i64 {
-            return Err(Error::arg(format!("WaveRNN expects a [batch, {}, frames] mel, got shape {dims:?}", self.mel.num_mels)));
+        if let Some(empty) = super::check_mel(mel, self.mel.num_mels as i64, "WaveRNN", self.vs.device())? {
+            return Ok(empty);
         }
+        let dims = mel.size();
         tch::no_grad(|| {
             let mel = mel.to_device(self.vs.device()).to_kind(tch::Kind::Float);
             let mut rows = Vec::with_capacity(dims[0] as usize);
@@ -133,13 +129,14 @@ impl Vocoder for WaveRnnVocoder {
     fn vocode(&self, mel: &Tensor, opts: &VocodeOptions) -> Result<Tensor> {
         self.vocode_with(mel, &self.options(opts))
     }
+    fn parameters(&self) -> u64 {
+        crate::nn::parameter_count(&self.vs)
+    }
 }
 
-/// Builds this family's vocoder for `voice` from its `ar` entry.
-pub fn load(voice: &Voice, device: Device) -> Result<Box<dyn Vocoder>> {
-    let entry = voice.vocoder_entry("ar")?;
-    let cfg: Config = voice.model_config(entry)?;
-    cfg.validate(&voice.config.mel).map_err(|e| Error::voice(voice.name(), format!("ar vocoder: {e}")))?;
+/// Builds WaveRNN from `voice`'s `ar` entry.
+pub fn load(voice: &Voice, entry: &ModelEntry, device: Device) -> Result<Box<dyn Vocoder>> {
+    let cfg = voice.model_config_for::<Config>(entry)?;
     let mut vs = nn::VarStore::new(device);
     let model = WaveRnn::new(vs.root(), &cfg, voice.config.mel.num_mels);
     voice.load_weights(entry, &mut vs)?;
@@ -149,5 +146,5 @@ pub fn load(voice: &Voice, device: Device) -> Result<Box<dyn Vocoder>> {
 /// Builds a WaveRNN with random weights from a preset (`default`, `512`, `tiny`, `raw`)
 /// or a JSON config file, for benchmarks and tests.
 pub fn build_random(config: &str, mel: &MelConfig, device: Device) -> Result<Box<dyn Vocoder>> {
-    Ok(Box::new(WaveRnnVocoder::random(&Config::from_preset_or_file(config, mel)?, mel, device)?))
+    Ok(Box::new(WaveRnnVocoder::random(&Config::from_name_or_file(config, mel)?, mel, device)?))
 }

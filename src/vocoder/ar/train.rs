@@ -33,11 +33,11 @@ pub struct WaveRnnTask {
     val: SegmentSampler,
 }
 
-/// Builds the task `ferry train ar` runs (default config: the shipped default). Uses
+/// Builds the task `ferry train ar` runs (default config: the registry's, `default`). Uses
 /// `metadata_train.csv` / `metadata_val.csv` when the dataset has them, else holds out
 /// the last utterance of `metadata.csv`.
 pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
-    let mut cfg: Config = setup.config_or(Config::default_for(&setup.mel))?;
+    let mut cfg: Config = setup.vocoder_config("wavernn")?;
     if let Some(b) = setup.batch_size {
         cfg.batch_size = b;
     }

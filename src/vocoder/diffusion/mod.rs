@@ -23,8 +23,9 @@ pub use sampler::Sampler;
 
 use super::{Family, Precision, VocodeOptions, Vocoder};
 use crate::audio::MelConfig;
-use crate::error::{Error, Result};
-use crate::voice::Voice;
+use crate::error::Result;
+use crate::vocoder::model_config::ModelConfig;
+use crate::voice::{ModelEntry, Voice};
 
 /// A DiffWave vocoder ready for inference.
 pub struct DiffWaveVocoder {
@@ -77,22 +78,9 @@ impl DiffWaveVocoder {
         &mut self.sampler
     }
 
-    /// Number of parameters.
-    pub fn parameters(&self) -> u64 {
-        self.vs.trainable_variables().iter().map(|t| t.numel() as u64).sum()
-    }
-
     /// The reverse step count used when the caller names none (the fast schedule).
     pub fn default_steps(&self) -> usize {
         self.cfg.inference_noise_schedule.len()
-    }
-
-    fn check_mel(&self, mel: &Tensor) -> Result<()> {
-        let d = mel.size();
-        if d.len() != 3 || d[1] != self.cfg.n_mels as i64 || d[2] == 0 {
-            return Err(Error::arg(format!("diffwave expects a [B, {}, frames] mel with at least one frame, got {d:?}", self.cfg.n_mels)));
-        }
-        Ok(())
     }
 }
 
@@ -114,9 +102,12 @@ impl Vocoder for DiffWaveVocoder {
     }
 
     fn vocode(&self, mel: &Tensor, opts: &VocodeOptions) -> Result<Tensor> {
-        self.check_mel(mel)?;
+        let empty = super::check_mel(mel, self.cfg.n_mels as i64, "diffwave", self.device())?;
         let steps = opts.steps.unwrap_or_else(|| self.default_steps());
         let plan = schedule::plan(&self.cfg.noise_schedule, &self.cfg.inference_noise_schedule, steps)?;
+        if let Some(empty) = empty {
+            return Ok(empty);
+        }
         let mel = mel.to_device(self.device()).to_kind(Kind::Float);
         let frames = mel.size()[2] as u64;
         let bar = progress_bar(steps as u64, frames * self.cfg.hop_samples as u64, self.cfg.sample_rate);
@@ -128,6 +119,9 @@ impl Vocoder for DiffWaveVocoder {
         Ok(audio)
     }
 
+    fn parameters(&self) -> u64 {
+        crate::nn::parameter_count(&self.vs)
+    }
     /// bf16 runs the network in bfloat16; the audio and the reverse-process update stay in
     /// float32.
     fn set_precision(&mut self, precision: Precision) -> Result<()> {
@@ -151,39 +145,17 @@ fn progress_bar(steps: u64, samples: u64, sample_rate: u32) -> indicatif::Progre
     bar
 }
 
-/// Checks that a DiffWave config fits the voice's mel definition.
-fn check_against_mel(cfg: &Config, mel: &MelConfig, what: &str) -> Result<()> {
-    if cfg.n_mels != mel.num_mels || cfg.hop_samples != mel.hop_size || cfg.sample_rate != mel.sampling_rate {
-        return Err(Error::config(
-            what,
-            format!(
-                "diffwave has n_mels {}, hop_samples {}, sample_rate {} but the mel definition has {}, {}, {}",
-                cfg.n_mels, cfg.hop_samples, cfg.sample_rate, mel.num_mels, mel.hop_size, mel.sampling_rate
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Builds this family's vocoder for `voice`.
-pub fn load(voice: &Voice, device: Device) -> Result<Box<dyn Vocoder>> {
-    let entry = voice.vocoder_entry("diffusion")?;
-    let cfg: Config = voice.model_config(entry)?;
-    cfg.validate().map_err(|e| Error::voice(voice.name(), e.to_string()))?;
-    check_against_mel(&cfg, &voice.config.mel, &format!("diffusion vocoder of voice '{}'", voice.name()))?;
+/// Builds DiffWave from `voice`'s diffusion entry.
+pub fn load(voice: &Voice, entry: &ModelEntry, device: Device) -> Result<Box<dyn Vocoder>> {
+    let cfg = voice.model_config_for::<Config>(entry)?;
     let mut vs = VarStore::new(device);
     let model = DiffWave::new(vs.root(), &cfg);
     voice.load_weights(entry, &mut vs)?;
     Ok(Box::new(DiffWaveVocoder::from_parts(vs, model, cfg)))
 }
 
-/// Builds this family's vocoder with random weights from a preset (`base`, `large`,
-/// `tiny`) or a JSON config file, adapted to `mel` (n_mels, sample rate), for benchmarks
-/// and tests.
+/// Builds DiffWave with random weights from a preset (`base`, `large`, `tiny`) or a JSON
+/// config file, for `mel`, for benchmarks and tests.
 pub fn build_random(config: &str, mel: &MelConfig, device: Device) -> Result<Box<dyn Vocoder>> {
-    let mut cfg = Config::from_name_or_file(config)?;
-    cfg.n_mels = mel.num_mels;
-    cfg.sample_rate = mel.sampling_rate;
-    check_against_mel(&cfg, mel, config)?;
-    Ok(Box::new(DiffWaveVocoder::random(&cfg, device)?))
+    Ok(Box::new(DiffWaveVocoder::random(&Config::from_name_or_file(config, mel)?, device)?))
 }

@@ -10,12 +10,13 @@ use tch::{nn::VarStore, Device, Kind, Tensor};
 use super::config::Config;
 use super::model::DiffWave;
 use super::schedule::Schedule;
-use super::Sampler;
-use crate::audio::{write_wav, Audio, SampleFormat};
+use super::DiffWaveVocoder;
 use crate::error::{Error, Result};
 use crate::nn::noise::gaussian;
+use crate::train::validation::{render_validation, ValidationMels, ValidationPlan};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, TrainSetup, TrainTask};
 use crate::vocoder::segments::Segments;
+use crate::vocoder::{VocodeOptions, Vocoder};
 
 /// The ε-prediction training task.
 pub struct DiffWaveTask {
@@ -57,16 +58,19 @@ impl DiffWaveTask {
     pub fn model(&self) -> &DiffWave {
         &self.model
     }
+
+    /// An inference vocoder holding a copy of the current weights.
+    pub fn inference(&self) -> Result<DiffWaveVocoder> {
+        let mut vs = VarStore::new(self.device);
+        let model = DiffWave::new(vs.root(), &self.cfg);
+        vs.copy(&self.vs).map_err(Error::Torch)?;
+        Ok(DiffWaveVocoder::from_parts(vs, model, self.cfg.clone()))
+    }
 }
 
-/// `ferry train diffusion`: DiffWave on `setup`'s dataset (default config: BASE).
+/// `ferry train diffusion`: DiffWave on `setup`'s dataset (default config: the registry's).
 pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
-    let mut cfg = setup.config_or(Config::base())?;
-    cfg.n_mels = setup.mel.num_mels;
-    cfg.sample_rate = setup.mel.sampling_rate;
-    if setup.mel.hop_size != cfg.hop_samples {
-        return Err(Error::config("diffwave", format!("the voice's mel hop is {} but DiffWave's upsampler needs {}", setup.mel.hop_size, cfg.hop_samples)));
-    }
+    let cfg = setup.vocoder_config("diffwave")?;
     let data = Segments::open(&setup.data_dir, &setup.mel, setup.seed)?;
     Ok(Box::new(DiffWaveTask::new(cfg, data, setup.device, setup.seed, setup.batch_size)?))
 }
@@ -88,7 +92,7 @@ impl TrainTask for DiffWaveTask {
         Ok(losses)
     }
 
-    fn validate(&mut self, step: u64, dir: &Path) -> Result<Losses> {
+    fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
         let (audio, mel) = self.data.first(2 * self.cfg.sample_rate as usize / self.cfg.hop_samples, self.device)?;
         // A fixed-noise loss at every step of the schedule, comparable across validations.
         let mut rng = StdRng::seed_from_u64(17);
@@ -97,14 +101,12 @@ impl TrainTask for DiffWaveTask {
         let (audio_b, mel_b) = (audio.expand([n, -1], false).contiguous(), mel.expand([n, -1, -1], false).contiguous());
         let eps = gaussian(&mut rng, &audio_b.size(), self.device);
         let loss = tch::no_grad(|| epsilon_loss(&self.model, &self.schedule, &audio_b, &mel_b, &t, &eps)).double_value(&[]);
-        // A sample with the fast schedule.
-        let sampler = Sampler::new(&self.model);
-        let voc = DiffWaveSnapshot { model: &self.model, sampler, cfg: &self.cfg };
-        let wav = voc.vocode(&mel)?;
-        let samples: Vec<f32> = Vec::<f32>::try_from(&wav.reshape([-1]).to_kind(Kind::Float).to_device(Device::Cpu)).map_err(Error::Torch)?;
-        let path = dir.join(format!("diffwave_step{step}.wav"));
-        write_wav(&path, &Audio { samples, sample_rate: self.cfg.sample_rate }, SampleFormat::Pcm16)?;
-        Ok(Losses::new().with("val_eps_l2", loss))
+        // The held-out clips through the inference path users run (the fast schedule), on a
+        // copy of the weights.
+        let voc = self.inference()?;
+        let mels = ValidationMels::new(self.data.mel_config(), self.device)?;
+        let scores = render_validation(self.data.val(), &mels, ValidationPlan::SHORT, dir, "diffwave", |mel| voc.vocode(mel, &VocodeOptions::default()))?;
+        Ok(scores.with("val_eps_l2", loss))
     }
 
     fn checkpoint_parts(&mut self) -> CheckpointParts<'_> {
@@ -119,23 +121,5 @@ impl TrainTask for DiffWaveTask {
             store: "diffwave".into(),
             symbols: None,
         }
-    }
-}
-
-/// The model being trained, sampled with the fast schedule for validation.
-struct DiffWaveSnapshot<'a> {
-    model: &'a DiffWave,
-    sampler: Sampler,
-    cfg: &'a Config,
-}
-
-impl DiffWaveSnapshot<'_> {
-    fn vocode(&self, mel: &Tensor) -> Result<Tensor> {
-        let steps = self.cfg.inference_noise_schedule.len();
-        let plan = super::schedule::plan(&self.cfg.noise_schedule, &self.cfg.inference_noise_schedule, steps)?;
-        Ok(tch::no_grad(|| {
-            let mel_up = self.model.spectrogram_upsampler.forward(mel);
-            self.sampler.sample(self.model, &mel_up, &plan, 0, || {})
-        }))
     }
 }

@@ -29,7 +29,8 @@ use crate::audio::stft_tch::StftTch;
 use crate::audio::MelConfig;
 use crate::error::{Error, Result};
 use crate::nn::noise::gaussian;
-use crate::voice::Voice;
+use crate::vocoder::model_config::ModelConfig;
+use crate::voice::{ModelEntry, Voice};
 
 /// A WaveGlow vocoder ready for inference.
 pub struct WaveGlowVocoder {
@@ -82,18 +83,6 @@ impl WaveGlowVocoder {
     }
     pub fn inverse_mut(&mut self) -> &mut infer::Inverse {
         &mut self.inverse
-    }
-    pub fn parameters(&self) -> u64 {
-        self.vs.trainable_variables().iter().map(|t| t.numel() as u64).sum()
-    }
-
-    fn check_mel(&self, mel: &Tensor) -> Result<()> {
-        let d = mel.size();
-        let m = self.model.cfg.n_mel_channels as i64;
-        if d.len() != 3 || d[1] != m || d[2] == 0 {
-            return Err(Error::arg(format!("waveglow expects a [B, {m}, frames] mel with at least one frame, got {d:?}")));
-        }
-        Ok(())
     }
 
     /// Runs the flows backwards from the latent `z` `[B, n_group, frames·hop/n_group]`.
@@ -152,7 +141,7 @@ impl Vocoder for WaveGlowVocoder {
     }
 
     fn vocode(&self, mel: &Tensor, opts: &VocodeOptions) -> Result<Tensor> {
-        self.check_mel(mel)?;
+        let empty = super::check_mel(mel, self.model.cfg.n_mel_channels as i64, "waveglow", self.device())?;
         let sigma = opts.sigma.unwrap_or(config::DEFAULT_INFER_SIGMA);
         if !(0.0..=10.0).contains(&sigma) {
             return Err(Error::arg(format!("--sigma {sigma} is out of range; use a value in [0, 10] (0.6 is typical)")));
@@ -160,6 +149,9 @@ impl Vocoder for WaveGlowVocoder {
         let strength = opts.denoise.unwrap_or(0.0);
         if !(0.0..=1.0).contains(&strength) {
             return Err(Error::arg(format!("--denoise {strength} is out of range; use a strength in [0, 1] (0.01-0.1 is typical)")));
+        }
+        if let Some(empty) = empty {
+            return Ok(empty);
         }
         let cfg = &self.model.cfg;
         let (b, frames) = (mel.size()[0], mel.size()[2]);
@@ -170,6 +162,9 @@ impl Vocoder for WaveGlowVocoder {
         Ok(audio.clamp(-1.0, 1.0))
     }
 
+    fn parameters(&self) -> u64 {
+        crate::nn::parameter_count(&self.vs)
+    }
     /// bf16 runs the WNs (nearly all of the arithmetic) in bfloat16; audio, couplings and the
     /// invertible convolutions stay in float32.
     fn set_precision(&mut self, precision: Precision) -> Result<()> {
@@ -182,39 +177,17 @@ impl Vocoder for WaveGlowVocoder {
     }
 }
 
-/// Checks that a WaveGlow config fits the voice's mel definition.
-fn check_against_mel(cfg: &Config, mel: &MelConfig, what: &str) -> Result<()> {
-    if cfg.n_mel_channels != mel.num_mels || cfg.hop_length != mel.hop_size || cfg.sampling_rate != mel.sampling_rate {
-        return Err(Error::config(
-            what,
-            format!(
-                "waveglow has n_mel_channels {}, hop_length {}, sampling_rate {} but the mel definition has {}, {}, {}",
-                cfg.n_mel_channels, cfg.hop_length, cfg.sampling_rate, mel.num_mels, mel.hop_size, mel.sampling_rate
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Builds this family's vocoder for `voice`.
-pub fn load(voice: &Voice, device: Device) -> Result<Box<dyn Vocoder>> {
-    let entry = voice.vocoder_entry("flow")?;
-    let cfg = Config::from_json(&entry.config.to_string())
-        .map_err(|e| Error::voice(voice.name(), format!("config of model '{}' ({}): {e}", entry.model, entry.file)))?;
-    cfg.validate().map_err(|e| Error::voice(voice.name(), e.to_string()))?;
-    check_against_mel(&cfg, &voice.config.mel, &format!("flow vocoder of voice '{}'", voice.name()))?;
+/// Builds WaveGlow from `voice`'s flow entry.
+pub fn load(voice: &Voice, entry: &ModelEntry, device: Device) -> Result<Box<dyn Vocoder>> {
+    let cfg = voice.model_config_for::<Config>(entry)?;
     let mut vs = VarStore::new(device);
     let model = WaveGlow::new(vs.root(), &cfg);
     voice.load_weights(entry, &mut vs)?;
     Ok(Box::new(WaveGlowVocoder::from_parts(vs, model)))
 }
 
-/// Builds this family's vocoder with random weights from a preset (`paper`, `paper-wide`,
-/// `compact`, `tiny`) or a JSON config file, adapted to `mel`, for benchmarks and tests.
+/// Builds WaveGlow with random weights from a preset (`paper`, `paper-wide`, `compact`,
+/// `tiny`) or a JSON config file, for `mel`, for benchmarks and tests.
 pub fn build_random(config: &str, mel: &MelConfig, device: Device) -> Result<Box<dyn Vocoder>> {
-    let mut cfg = Config::from_name_or_file(config)?;
-    cfg.n_mel_channels = mel.num_mels;
-    cfg.sampling_rate = mel.sampling_rate;
-    check_against_mel(&cfg, mel, config)?;
-    Ok(Box::new(WaveGlowVocoder::random(&cfg, device)?))
+    Ok(Box::new(WaveGlowVocoder::random(&Config::from_name_or_file(config, mel)?, device)?))
 }

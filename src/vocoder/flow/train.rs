@@ -4,18 +4,16 @@
 
 use std::path::Path;
 
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 use tch::{nn::VarStore, Device, Kind, Tensor};
 
-use super::config::{Config, DEFAULT_INFER_SIGMA};
-use super::infer::Inverse;
+use super::config::Config;
 use super::model::{nll_loss, WaveGlow};
-use crate::audio::{write_wav, Audio, SampleFormat};
+use super::WaveGlowVocoder;
 use crate::error::{Error, Result};
-use crate::nn::noise::gaussian;
+use crate::train::validation::{render_validation, ValidationMels, ValidationPlan};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, TrainSetup, TrainTask};
 use crate::vocoder::segments::Segments;
+use crate::vocoder::{VocodeOptions, Vocoder};
 
 /// The likelihood training task.
 pub struct WaveGlowTask {
@@ -43,6 +41,14 @@ impl WaveGlowTask {
         &self.model
     }
 
+    /// An inference vocoder holding a copy of the current weights.
+    pub fn inference(&self) -> Result<WaveGlowVocoder> {
+        let mut vs = VarStore::new(self.device);
+        let model = WaveGlow::new(vs.root(), &self.cfg);
+        vs.copy(&self.vs).map_err(Error::Torch)?;
+        Ok(WaveGlowVocoder::from_parts(vs, model))
+    }
+
     /// Mel frames per training segment (`segment_length` rounded down to whole hops).
     fn frames(&self) -> usize {
         (self.cfg.segment_length / self.cfg.hop_length).max(1)
@@ -54,15 +60,9 @@ impl WaveGlowTask {
     }
 }
 
-/// `ferry train flow`: WaveGlow on `setup`'s dataset (default config: compact).
+/// `ferry train flow`: WaveGlow on `setup`'s dataset (default config: the registry's, `cpu`).
 pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
-    let mut cfg = match &setup.config {
-        None => Config::compact(),
-        Some(v) => Config::from_json(&v.to_string()).map_err(|e| Error::config("waveglow", e.to_string()))?,
-    };
-    cfg.n_mel_channels = setup.mel.num_mels;
-    cfg.sampling_rate = setup.mel.sampling_rate;
-    cfg.hop_length = setup.mel.hop_size;
+    let cfg = setup.vocoder_config("waveglow")?;
     let data = Segments::open(&setup.data_dir, &setup.mel, setup.seed)?;
     Ok(Box::new(WaveGlowTask::new(cfg, data, setup.device, setup.seed, setup.batch_size)?))
 }
@@ -77,22 +77,15 @@ impl TrainTask for WaveGlowTask {
         Ok(Losses::new().with("nll", loss.double_value(&[])).with("mean_log_s", log_s))
     }
 
-    fn validate(&mut self, step: u64, dir: &Path) -> Result<Losses> {
+    fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
         let frames = 2 * self.cfg.sampling_rate as usize / self.cfg.hop_length;
         let (audio, mel) = self.data.first(frames, self.device)?;
         let nll = self.nll(&audio, &mel);
-        // A sample at the usual inference σ, through the inference path.
-        let inverse = Inverse::new(&self.model);
-        let groups = audio.size()[1] / self.cfg.n_group as i64;
-        let z = gaussian(&mut StdRng::seed_from_u64(0), &[1, self.cfg.n_group as i64, groups], self.device) * DEFAULT_INFER_SIGMA;
-        let wav = tch::no_grad(|| {
-            let spect = self.model.condition(&mel, audio.size()[1]);
-            inverse.run(&self.model, &spect, &z, || {})
-        })
-        .clamp(-1.0, 1.0);
-        let samples = Vec::<f32>::try_from(&wav.reshape([-1]).to_device(Device::Cpu)).map_err(Error::Torch)?;
-        write_wav(dir.join(format!("waveglow_step{step}.wav")), &Audio { samples, sample_rate: self.cfg.sampling_rate }, SampleFormat::Pcm16)?;
-        Ok(Losses::new().with("val_nll", nll))
+        // The held-out clips through the inference path users run, on a copy of the weights.
+        let voc = self.inference()?;
+        let mels = ValidationMels::new(self.data.mel_config(), self.device)?;
+        let scores = render_validation(self.data.val(), &mels, ValidationPlan::SHORT, dir, "waveglow", |mel| voc.vocode(mel, &VocodeOptions::default()))?;
+        Ok(scores.with("val_nll", nll))
     }
 
     fn checkpoint_parts(&mut self) -> CheckpointParts<'_> {

@@ -10,7 +10,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::train_config::GanTrainConfig;
+use crate::audio::MelConfig;
 use crate::error::{Error, Result};
+use crate::vocoder::model_config::ModelConfig;
 
 /// Generator architecture and training hyper-parameters (reference JSON keys).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,17 +90,6 @@ impl Config {
         })
     }
 
-    /// A preset name or the path of a JSON file with the reference keys.
-    pub fn from_name_or_file(spec: &str) -> Result<Config> {
-        if let Some(c) = Self::preset(spec) {
-            return Ok(c);
-        }
-        let (path, text) = crate::vocoder::read_config_file(spec, "HiFi-GAN", &PRESETS)?;
-        let cfg: Config = serde_json::from_str(&text).map_err(|e| Error::config(path.display().to_string(), e.to_string()))?;
-        cfg.validate()?;
-        Ok(cfg)
-    }
-
     /// Checks the lists agree with each other and describe a buildable generator.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::config("hifigan", m));
@@ -131,6 +122,24 @@ impl Config {
     /// Samples per mel frame produced by the generator.
     pub fn hop(&self) -> i64 {
         self.upsample_rates.iter().product()
+    }
+}
+
+impl ModelConfig for Config {
+    const MODEL: &'static str = "HiFi-GAN";
+    const PRESETS: &'static [&'static str] = &PRESETS;
+
+    fn preset_for(name: &str, _mel: &MelConfig) -> Option<Config> {
+        Config::preset(name)
+    }
+
+    /// [`Config::validate`], and the upsampling must give the mel's hop.
+    fn validate_for(&self, mel: &MelConfig) -> Result<()> {
+        Config::validate(self)?;
+        if self.hop() as usize != mel.hop_size {
+            return Err(Error::config("hifigan", format!("upsample_rates multiply to {} but the mel hop size is {}", self.hop(), mel.hop_size)));
+        }
+        self.train.validate_for("hifigan", mel)
     }
 }
 
@@ -167,7 +176,7 @@ mod tests {
         let mut c = Config::v1();
         c.resblock = "3".into();
         assert!(c.validate().is_err());
-        let err = Config::from_name_or_file("no-such-config").unwrap_err().to_string();
+        let err = Config::from_name_or_file("no-such-config", &MelConfig::default()).unwrap_err().to_string();
         assert!(err.contains("neither a preset"), "{err}");
     }
 }

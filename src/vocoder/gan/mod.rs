@@ -33,8 +33,9 @@ pub use generator::Generator;
 
 use super::{Family, Precision, VocodeOptions, Vocoder};
 use crate::audio::MelConfig;
-use crate::error::{Error, Result};
-use crate::voice::Voice;
+use crate::error::Result;
+use crate::vocoder::model_config::ModelConfig;
+use crate::voice::{ModelEntry, Voice};
 
 /// Model name in voice packs.
 pub const MODEL_NAME: &str = "hifigan";
@@ -49,28 +50,21 @@ pub struct HifiGan {
     hop: usize,
     sample_rate: u32,
     device: Device,
-    /// Keeps the weights alive (the folded copies are derived from them).
-    _vs: VarStore,
+    /// The trained weights (the folded copies are derived from them).
+    vs: VarStore,
 }
 
 impl HifiGan {
     /// Wraps a trained generator (its weight norms are folded into the inference copy).
     pub fn from_generator(vs: VarStore, gen: &Generator, n_mels: i64, mel: &MelConfig) -> Result<Self> {
-        if gen.cfg.hop() as usize != mel.hop_size {
-            return Err(Error::config("hifigan", format!("upsample_rates multiply to {} but the mel hop size is {}", gen.cfg.hop(), mel.hop_size)));
-        }
-        Ok(Self { gen: FastGenerator::new(gen), low_precision: None, n_mels, hop: mel.hop_size, sample_rate: mel.sampling_rate, device: vs.device(), _vs: vs })
+        gen.cfg.validate_for(mel)?;
+        Ok(Self { gen: FastGenerator::new(gen), low_precision: None, n_mels, hop: mel.hop_size, sample_rate: mel.sampling_rate, device: vs.device(), vs })
     }
 
     /// The generator that `vocode` runs.
     fn active(&self) -> &FastGenerator {
         self.low_precision.as_ref().unwrap_or(&self.gen)
     }
-}
-
-/// Number of parameters of a var store.
-pub fn parameter_count(vs: &VarStore) -> i64 {
-    vs.trainable_variables().iter().map(|t| t.numel() as i64).sum()
 }
 
 impl Vocoder for HifiGan {
@@ -95,6 +89,9 @@ impl Vocoder for HifiGan {
         }
         Ok(self.active().forward(&mel.to_device(self.device)))
     }
+    fn parameters(&self) -> u64 {
+        crate::nn::parameter_count(&self.vs)
+    }
     fn set_precision(&mut self, precision: Precision) -> Result<()> {
         // Always converted from the fp32 weights, so switching back and forth loses nothing.
         self.low_precision = match precision {
@@ -105,17 +102,9 @@ impl Vocoder for HifiGan {
     }
 }
 
-/// Builds the `gan` vocoder of `voice` (fp16 weights on disk, fp32 in memory): HiFi-GAN or
-/// Vocos, as its `voice.json` entry names.
-pub fn load(voice: &Voice, device: Device) -> Result<Box<dyn Vocoder>> {
-    let entry = voice.vocoder_entry("gan")?;
-    match entry.model.as_str() {
-        MODEL_NAME => {}
-        vocos::MODEL_NAME => return vocos::load(voice, entry, device),
-        other => return Err(Error::voice(voice.name(), format!("its gan vocoder is '{other}', which this Ferry does not know (hifigan, vocos)"))),
-    }
-    let cfg: Config = voice.model_config(entry)?;
-    cfg.validate().map_err(|e| Error::voice(voice.name(), e.to_string()))?;
+/// Builds HiFi-GAN from `voice`'s gan entry (fp16 weights on disk, fp32 in memory).
+pub fn load(voice: &Voice, entry: &ModelEntry, device: Device) -> Result<Box<dyn Vocoder>> {
+    let cfg = voice.model_config_for::<Config>(entry)?;
     let mel = &voice.config.mel;
     let mut vs = VarStore::new(device);
     let gen = Generator::new(vs.root(), &cfg, mel.num_mels as i64);
@@ -123,30 +112,29 @@ pub fn load(voice: &Voice, device: Device) -> Result<Box<dyn Vocoder>> {
     Ok(Box::new(HifiGan::from_generator(vs, &gen, mel.num_mels as i64, mel)?))
 }
 
-/// Builds a gan vocoder with random weights from a preset (HiFi-GAN's `v1`, `v2`, `v3`,
-/// `compact`, `tiny`; Vocos' `vocos`, `vocos-cpu`, `vocos-tiny`) or a JSON config file with
-/// either model's reference keys (a file with `dim` is a Vocos config).
+/// Builds HiFi-GAN with random weights from a preset (`v1`, `v2`, `v3`, `compact`, `tiny`)
+/// or a JSON config file with the reference keys.
 pub fn build_random(config: &str, mel: &MelConfig, device: Device) -> Result<Box<dyn Vocoder>> {
-    if is_vocos_spec(config) {
-        return Ok(Box::new(vocos::random(config, mel, device)?));
-    }
     Ok(Box::new(random(config, mel, device)?))
 }
 
-/// Whether a preset name or config file describes a Vocos generator.
+/// Whether a preset name or config file describes a Vocos generator (a file with `dim` and
+/// no `upsample_rates`) rather than HiFi-GAN.
 pub fn is_vocos_spec(spec: &str) -> bool {
-    if vocos::Config::preset(spec).is_some() {
+    if vocos::config::PRESETS.contains(&spec.trim().to_ascii_lowercase().as_str()) {
         return true;
     }
-    std::fs::read_to_string(spec)
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .is_some_and(|v| v.get("dim").is_some() && v.get("upsample_rates").is_none())
+    std::fs::read_to_string(spec).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()).is_some_and(|v| is_vocos_json(&v))
+}
+
+/// Whether a JSON config holds Vocos' keys rather than HiFi-GAN's.
+pub fn is_vocos_json(v: &serde_json::Value) -> bool {
+    v.get("dim").is_some() && v.get("upsample_rates").is_none()
 }
 
 /// [`build_random`] with the concrete type (for benchmarks that switch precision).
 pub fn random(config: &str, mel: &MelConfig, device: Device) -> Result<HifiGan> {
-    let cfg = Config::from_name_or_file(config)?;
+    let cfg = Config::from_name_or_file(config, mel)?;
     let vs = VarStore::new(device);
     let gen = Generator::new(vs.root(), &cfg, mel.num_mels as i64);
     HifiGan::from_generator(vs, &gen, mel.num_mels as i64, mel)

@@ -22,17 +22,12 @@ use super::train_config::GanTrainConfig;
 use super::vocos::{self, VocosGenerator};
 use super::{FastGenerator, MODEL_NAME};
 use crate::audio::mel_tch::MelTch;
-use crate::audio::{write_wav, Audio, Mel, MelConfig, SampleFormat};
+use crate::audio::MelConfig;
 use crate::error::{Error, Result};
+use crate::train::validation::{render_validation, ValidationMels, ValidationPlan};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, LrSchedule, TrainSetup, TrainTask};
 use crate::vocoder::clips::AudioClips;
-
-/// Validation renders at most this many seconds of each held-out clip...
-const VALIDATION_SECONDS: f64 = 6.0;
-/// ...of the first this many held-out clips, and reports their mean mel L1 and MCD.
-const VALIDATION_CLIPS: usize = 8;
-/// Cepstral order of the validation MCD (c1..c24, as `ferry eval`).
-const MCD_ORDER: usize = 24;
+use crate::vocoder::model_config::ModelConfig;
 
 /// The generator being trained.
 pub enum GanGenerator {
@@ -142,14 +137,13 @@ pub struct GanTask {
     rng: StdRng,
 }
 
-/// Builds the task `ferry train gan` runs (default config: HiFi-GAN `compact`; a config with
+/// Builds the task `ferry train gan` runs (default config: the registry's, HiFi-GAN `compact`; a config with
 /// Vocos' keys trains Vocos).
 pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn crate::train::TrainTask>> {
-    let is_vocos = setup.config.as_ref().is_some_and(|v| v.get("dim").is_some() && v.get("upsample_rates").is_none());
-    if is_vocos {
+    if setup.config.as_ref().is_some_and(super::is_vocos_json) {
         return vocos_train_task(setup);
     }
-    let mut cfg: Config = setup.config_or(Config::compact())?;
+    let mut cfg: Config = setup.vocoder_config(MODEL_NAME)?;
     if let Some(b) = setup.batch_size {
         cfg.train.batch_size = b;
     }
@@ -157,9 +151,9 @@ pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn crate::train::TrainTask>
     Ok(Box::new(GanTask::new(cfg, &setup.mel, train, val, setup.device, setup.seed)?))
 }
 
-/// Builds the task `ferry train vocos` runs (default config: `vocos-cpu`).
+/// Builds the task `ferry train vocos` runs (default config: the registry's, `vocos-cpu`).
 pub fn vocos_train_task(setup: &TrainSetup) -> Result<Box<dyn crate::train::TrainTask>> {
-    let mut cfg: vocos::Config = setup.config_or(vocos::Config::cpu())?;
+    let mut cfg: vocos::Config = setup.vocoder_config(vocos::MODEL_NAME)?;
     if let Some(b) = setup.batch_size {
         cfg.train.batch_size = b;
     }
@@ -174,11 +168,7 @@ fn adamw(vs: &VarStore, cfg: &GanTrainConfig) -> AdamW {
 impl GanTask {
     /// A HiFi-GAN task.
     pub fn new(cfg: Config, mel: &MelConfig, train: AudioClips, val: AudioClips, device: Device, seed: u64) -> Result<Self> {
-        cfg.validate()?;
-        if cfg.hop() as usize != mel.hop_size {
-            return Err(Error::config("hifigan", format!("upsample_rates multiply to {} but the mel hop size is {}", cfg.hop(), mel.hop_size)));
-        }
-        cfg.train.validate_for("hifigan", mel)?;
+        cfg.validate_for(mel)?;
         tch::manual_seed(seed as i64);
         let gen_vs = VarStore::new(device);
         let gen = GanGenerator::HifiGan(Generator::new(gen_vs.root(), &cfg, mel.num_mels as i64));
@@ -291,35 +281,8 @@ impl TrainTask for GanTask {
     }
 
     fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
-        let sr = self.input_mel.config().sampling_rate;
-        let hop = self.input_mel.config().hop_size;
-        let max = (VALIDATION_SECONDS * sr as f64) as usize;
-        let (mut l1, mut mcd, mut n) = (0.0, 0.0, 0usize);
-        for i in 0..self.val.len().min(VALIDATION_CLIPS) {
-            let mut clip = self.val.clip(i)?;
-            let len = clip.len().min(max) / hop * hop;
-            if len == 0 {
-                continue;
-            }
-            clip.truncate(len);
-            let y = Tensor::from_slice(&clip).unsqueeze(0).to_device(self.device); // [1, T]
-            let mel = self.input_mel.forward(&y);
-            let y_hat = self.gen.render(&mel); // [1, T]
-            l1 += mel_l1(&self.loss_mel.forward(&y), &self.loss_mel.forward(&y_hat)).double_value(&[]);
-            let mel_hat = Mel::from_tensor(&self.input_mel.forward(&y_hat).to_device(Device::Cpu))?;
-            let mel_ref = Mel::from_tensor(&mel.to_device(Device::Cpu))?;
-            mcd += crate::eval::mcd::mcd_mel(&mel_ref, &mel_hat, MCD_ORDER).map_or(0.0, |m| m.db);
-            if n == 0 {
-                let samples: Vec<f32> = Vec::<f32>::try_from(y_hat.view([-1]).to_device(Device::Cpu)).map_err(Error::Torch)?;
-                write_wav(dir.join("gan.wav"), &Audio::new(samples, sr), SampleFormat::Pcm16)?;
-                crate::audio::image::write_mel_png(dir.join("gan_mel.png"), &mel_hat, 2)?;
-            }
-            n += 1;
-        }
-        if n == 0 {
-            return Err(Error::arg(format!("every validation clip is shorter than one hop ({hop} samples)")));
-        }
-        Ok(Losses::new().with("val_mel_l1", l1 / n as f64).with("val_mcd_db", mcd / n as f64))
+        let mels = ValidationMels::new(self.input_mel.config(), self.device)?;
+        render_validation(&self.val, &mels, ValidationPlan::FULL, dir, "gan", |mel| Ok(self.gen.render(mel)))
     }
 
     fn checkpoint_parts(&mut self) -> CheckpointParts<'_> {

@@ -9,8 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::audio::MelConfig;
 use crate::error::{Error, Result};
 use crate::vocoder::gan::Config as GanConfig;
+use crate::vocoder::model_config::ModelConfig;
 
 /// Which prior p(z | mel) the model uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +136,7 @@ impl Config {
         }
     }
 
+    /// A preset by name (`base`, `compact`, `tiny`; any case).
     pub fn preset(name: &str) -> Option<Config> {
         Some(match name.trim().to_ascii_lowercase().as_str() {
             "base" | "default" => Self::base(),
@@ -141,17 +144,6 @@ impl Config {
             "tiny" => Self::tiny(),
             _ => return None,
         })
-    }
-
-    /// A preset name or a JSON file with these keys.
-    pub fn from_name_or_file(spec: &str) -> Result<Config> {
-        if let Some(c) = Self::preset(spec) {
-            return Ok(c);
-        }
-        let (path, text) = crate::vocoder::read_config_file(spec, "VAE", &PRESETS)?;
-        let cfg: Config = serde_json::from_str(&text).map_err(|e| Error::config(path.display().to_string(), e.to_string()))?;
-        cfg.validate()?;
-        Ok(cfg)
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -190,6 +182,32 @@ impl Config {
     }
 }
 
+impl ModelConfig for Config {
+    const MODEL: &'static str = "VAE";
+    const PRESETS: &'static [&'static str] = &PRESETS;
+
+    fn preset_for(name: &str, _mel: &MelConfig) -> Option<Config> {
+        Config::preset(name)
+    }
+
+    /// [`Config::validate`], and the mel: the decoder's upsampling gives its hop, and a
+    /// training segment is whole frames, longer than every n_fft.
+    fn validate_for(&self, mel: &MelConfig) -> Result<()> {
+        self.validate()?;
+        if self.decoder.hop() as usize != mel.hop_size {
+            return Err(Error::config("cvae", format!("decoder upsample_rates multiply to {} but the mel hop size is {}", self.decoder.hop(), mel.hop_size)));
+        }
+        let longest_fft = self.stft_resolutions.iter().map(|r| r[0]).max().unwrap_or(0).max(mel.n_fft);
+        if self.segment_size % mel.hop_size != 0 || self.segment_size <= longest_fft {
+            return Err(Error::config(
+                "cvae",
+                format!("segment_size {} must be a multiple of the hop ({}) and longer than every n_fft ({longest_fft})", self.segment_size, mel.hop_size),
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,7 +222,7 @@ mod tests {
         }
         let json = serde_json::to_string(&Config::base()).unwrap();
         assert!(json.contains("\"prior\":\"learned\"") && json.contains("\"upsample_rates\""));
-        assert!(Config::from_name_or_file("nope").is_err());
+        assert!(Config::from_name_or_file("nope", &MelConfig::default()).is_err());
         let partial: Config = serde_json::from_str(r#"{"z_channels": 8, "prior": "standard"}"#).unwrap();
         assert_eq!(partial, Config { z_channels: 8, prior: PriorKind::Standard, ..Config::base() });
     }

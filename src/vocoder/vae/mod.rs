@@ -28,7 +28,8 @@ use super::gan::FastGenerator;
 use super::{Family, VocodeOptions, Vocoder};
 use crate::audio::MelConfig;
 use crate::error::{Error, Result};
-use crate::voice::Voice;
+use crate::vocoder::model_config::ModelConfig;
+use crate::voice::{ModelEntry, Voice};
 
 /// Model name in voice packs.
 pub const MODEL_NAME: &str = "cvae";
@@ -42,14 +43,12 @@ pub struct Cvae {
     hop: usize,
     sample_rate: u32,
     device: Device,
-    _vs: VarStore,
+    vs: VarStore,
 }
 
 impl Cvae {
     pub fn new(vs: VarStore, model: VaeDecoder, cfg: &Config, mel: &MelConfig) -> Result<Self> {
-        if cfg.decoder.hop() as usize != mel.hop_size {
-            return Err(Error::config("cvae", format!("decoder upsample_rates multiply to {} but the mel hop size is {}", cfg.decoder.hop(), mel.hop_size)));
-        }
+        cfg.validate_for(mel)?;
         let dec = FastGenerator::new(&model.dec);
         Ok(Self {
             model,
@@ -59,7 +58,7 @@ impl Cvae {
             hop: mel.hop_size,
             sample_rate: mel.sampling_rate,
             device: vs.device(),
-            _vs: vs,
+            vs,
         })
     }
 
@@ -102,10 +101,13 @@ impl Vocoder for Cvae {
         let z = self.sample_z(&mel, temperature, opts.seed.unwrap_or(0));
         Ok(self.dec.forward(&VaeDecoder::decoder_input(&mel, &z)))
     }
+    fn parameters(&self) -> u64 {
+        crate::nn::parameter_count(&self.vs)
+    }
 }
 
-fn build(cfg: &Config, mel: &MelConfig, device: Device, weights: Option<(&Voice, &crate::voice::ModelEntry)>) -> Result<Cvae> {
-    cfg.validate()?;
+fn build(cfg: &Config, mel: &MelConfig, device: Device, weights: Option<(&Voice, &ModelEntry)>) -> Result<Cvae> {
+    cfg.validate_for(mel)?;
     let mut vs = VarStore::new(device);
     let model = VaeDecoder::new(vs.root(), cfg, mel.num_mels as i64);
     if let Some((voice, entry)) = weights {
@@ -114,11 +116,9 @@ fn build(cfg: &Config, mel: &MelConfig, device: Device, weights: Option<(&Voice,
     Cvae::new(vs, model, cfg, mel)
 }
 
-/// Builds the `vae` vocoder of `voice`.
-pub fn load(voice: &Voice, device: Device) -> Result<Box<dyn Vocoder>> {
-    let entry = voice.vocoder_entry("vae")?;
-    let cfg: Config = voice.model_config(entry)?;
-    cfg.validate().map_err(|e| Error::voice(voice.name(), e.to_string()))?;
+/// Builds the VAE vocoder from `voice`'s vae entry.
+pub fn load(voice: &Voice, entry: &ModelEntry, device: Device) -> Result<Box<dyn Vocoder>> {
+    let cfg = voice.model_config_for::<Config>(entry)?;
     Ok(Box::new(build(&cfg, &voice.config.mel, device, Some((voice, entry)))?))
 }
 
@@ -130,5 +130,5 @@ pub fn build_random(config: &str, mel: &MelConfig, device: Device) -> Result<Box
 
 /// [`build_random`] with the concrete type.
 pub fn random(config: &str, mel: &MelConfig, device: Device) -> Result<Cvae> {
-    build(&Config::from_name_or_file(config)?, mel, device, None)
+    build(&Config::from_name_or_file(config, mel)?, mel, device, None)
 }

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, LrSchedule, TrainSetup, TrainTask};
 use crate::vocoder::clips::AudioClips;
 use crate::vocoder::gan::losses::mel_l1;
+use crate::vocoder::model_config::ModelConfig;
 
 const VALIDATION_SECONDS: f64 = 6.0;
 
@@ -58,9 +59,9 @@ pub struct VaeTask {
     rng: StdRng,
 }
 
-/// Builds the task `ferry train vae` runs (default config: `base`).
+/// Builds the task `ferry train vae` runs (default config: the registry's, `base`).
 pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
-    let mut cfg: Config = setup.config_or(Config::base())?;
+    let mut cfg: Config = setup.vocoder_config(MODEL_NAME)?;
     if let Some(b) = setup.batch_size {
         cfg.batch_size = b;
     }
@@ -74,17 +75,7 @@ fn adamw(vs: &VarStore, cfg: &Config) -> AdamW {
 
 impl VaeTask {
     pub fn new(cfg: Config, mel: &MelConfig, train: AudioClips, val: AudioClips, device: Device, seed: u64) -> Result<Self> {
-        cfg.validate()?;
-        if cfg.decoder.hop() as usize != mel.hop_size {
-            return Err(Error::config("cvae", format!("decoder upsample_rates multiply to {} but the mel hop size is {}", cfg.decoder.hop(), mel.hop_size)));
-        }
-        let longest_fft = cfg.stft_resolutions.iter().map(|r| r[0]).max().unwrap_or(0).max(mel.n_fft);
-        if cfg.segment_size % mel.hop_size != 0 || cfg.segment_size <= longest_fft {
-            return Err(Error::config(
-                "cvae",
-                format!("segment_size {} must be a multiple of the hop ({}) and longer than every n_fft ({longest_fft})", cfg.segment_size, mel.hop_size),
-            ));
-        }
+        cfg.validate_for(mel)?;
         tch::manual_seed(seed as i64);
         let vae_vs = VarStore::new(device);
         let model = VaeDecoder::new(vae_vs.root(), &cfg, mel.num_mels as i64);

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::audio::MelConfig;
 use crate::error::{Error, Result};
 use crate::vocoder::gan::train_config::GanTrainConfig;
+use crate::vocoder::model_config::ModelConfig;
 
 /// Backbone and head of a Vocos generator (reference keys), and its training settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,17 +88,6 @@ impl Config {
         }
     }
 
-    /// A preset, or a JSON file with the reference keys.
-    pub fn from_name_or_file(spec: &str) -> Result<Config> {
-        if let Some(c) = Self::preset(spec) {
-            return Ok(c);
-        }
-        let (path, text) = crate::vocoder::read_config_file(spec, "Vocos", &PRESETS)?;
-        let cfg: Config = serde_json::from_str(&text).map_err(|e| Error::config(path.display().to_string(), e.to_string()))?;
-        cfg.validate()?;
-        Ok(cfg)
-    }
-
     /// Frequency bins of the head's spectrum.
     pub fn n_freqs(&self) -> i64 {
         self.n_fft / 2 + 1
@@ -119,10 +109,24 @@ impl Config {
         }
         self.train.validate("vocos")
     }
+}
 
-    /// Also checks the config against the voice's mel (hop, and a segment of whole frames).
-    pub fn validate_for(&self, mel: &MelConfig) -> Result<()> {
-        self.validate()?;
+impl ModelConfig for Config {
+    const MODEL: &'static str = "Vocos";
+    const PRESETS: &'static [&'static str] = &PRESETS;
+
+    /// The presets are written for the default mel; a voice with another hop or n_fft gets
+    /// its own.
+    fn preset_for(name: &str, mel: &MelConfig) -> Option<Config> {
+        let mut cfg = Config::preset(name)?;
+        cfg.hop_length = mel.hop_size as i64;
+        cfg.n_fft = mel.n_fft as i64;
+        Some(cfg)
+    }
+
+    /// [`Config::validate`], and the voice's mel: its hop, and a segment of whole frames.
+    fn validate_for(&self, mel: &MelConfig) -> Result<()> {
+        Config::validate(self)?;
         if self.hop_length as usize != mel.hop_size {
             return Err(Error::config("vocos", format!("hop_length is {} but the voice's mel hop is {}", self.hop_length, mel.hop_size)));
         }
@@ -148,7 +152,7 @@ mod tests {
         assert!(bad.validate_for(&MelConfig::default()).unwrap_err().to_string().contains("hop_length is 200"));
         let bad = Config { padding: "center".into(), ..c };
         assert!(bad.validate().unwrap_err().to_string().contains("\"same\""));
-        let err = Config::from_name_or_file("vocos-huge").unwrap_err().to_string();
+        let err = Config::from_name_or_file("vocos-huge", &MelConfig::default()).unwrap_err().to_string();
         assert!(err.contains("vocos-cpu"), "{err}");
     }
 }

@@ -15,9 +15,10 @@ pub use config::Config;
 pub use model::VocosGenerator;
 
 use crate::audio::MelConfig;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::vocoder::model_config::ModelConfig;
 use crate::vocoder::{Family, Precision, VocodeOptions, Vocoder};
-use crate::voice::Voice;
+use crate::voice::{ModelEntry, Voice};
 
 /// Model name in voice packs.
 pub const MODEL_NAME: &str = "vocos";
@@ -30,22 +31,14 @@ pub struct Vocos {
     hop: usize,
     sample_rate: u32,
     device: Device,
-    _vs: VarStore,
+    vs: VarStore,
 }
 
 impl Vocos {
     /// Wraps a generator whose weights live in `vs`; checks it against the voice's mel.
     pub fn from_generator(vs: VarStore, gen: VocosGenerator, mel: &MelConfig) -> Result<Self> {
         gen.cfg.validate_for(mel)?;
-        Ok(Self {
-            n_mels: mel.num_mels as i64,
-            hop: mel.hop_size,
-            sample_rate: mel.sampling_rate,
-            device: vs.device(),
-            gen,
-            precision: Precision::Fp32,
-            _vs: vs,
-        })
+        Ok(Self { n_mels: mel.num_mels as i64, hop: mel.hop_size, sample_rate: mel.sampling_rate, device: vs.device(), gen, precision: Precision::Fp32, vs })
     }
 }
 
@@ -76,31 +69,34 @@ impl Vocoder for Vocos {
         });
         Ok(y.clamp(-1.0, 1.0))
     }
+    fn parameters(&self) -> u64 {
+        crate::nn::parameter_count(&self.vs)
+    }
     fn set_precision(&mut self, precision: Precision) -> Result<()> {
         self.precision = precision;
         Ok(())
     }
 }
 
-/// Builds the Vocos vocoder of a voice entry (fp16 weights on disk, fp32 in memory).
-pub fn load(voice: &Voice, entry: &crate::voice::ModelEntry, device: Device) -> Result<Box<dyn Vocoder>> {
-    let cfg: Config = voice.model_config(entry)?;
+/// Builds Vocos from `voice`'s gan entry (fp16 weights on disk, fp32 in memory).
+pub fn load(voice: &Voice, entry: &ModelEntry, device: Device) -> Result<Box<dyn Vocoder>> {
+    let cfg = voice.model_config_for::<Config>(entry)?;
     let mel = &voice.config.mel;
-    cfg.validate_for(mel).map_err(|e| Error::voice(voice.name(), e.to_string()))?;
     let mut vs = VarStore::new(device);
     let gen = VocosGenerator::new(vs.root(), &cfg, mel.num_mels as i64);
     voice.load_weights(entry, &mut vs)?;
     Ok(Box::new(Vocos::from_generator(vs, gen, mel)?))
 }
 
-/// A Vocos with random weights from a preset or a JSON file (benchmarks and tests).
+/// Builds Vocos with random weights from a preset (`vocos`, `vocos-cpu`, `vocos-tiny`) or a
+/// JSON file with the reference keys.
+pub fn build_random(spec: &str, mel: &MelConfig, device: Device) -> Result<Box<dyn Vocoder>> {
+    Ok(Box::new(random(spec, mel, device)?))
+}
+
+/// [`build_random`] with the concrete type.
 pub fn random(spec: &str, mel: &MelConfig, device: Device) -> Result<Vocos> {
-    let mut cfg = Config::from_name_or_file(spec)?;
-    // The presets are written for the default mel; a voice with another hop gets its own.
-    if Config::preset(spec).is_some() {
-        cfg.hop_length = mel.hop_size as i64;
-        cfg.n_fft = mel.n_fft as i64;
-    }
+    let cfg = Config::from_name_or_file(spec, mel)?;
     let vs = VarStore::new(device);
     let gen = VocosGenerator::new(vs.root(), &cfg, mel.num_mels as i64);
     Vocos::from_generator(vs, gen, mel)
