@@ -55,7 +55,8 @@ fn tiny_models_learn_on_the_fixture_and_export() {
         std::fs::create_dir_all(&val_dir).unwrap();
         let v = tch::no_grad(|| task.validate(25, &val_dir)).unwrap();
         assert!(v.get("val_loss").unwrap().is_finite());
-        let (wav, _) = ferry::audio::read_wav(val_dir.join("ar.wav")).unwrap();
+        assert!(v.get("val_mel_l1").unwrap() > 0.0 && v.get("val_mcd_db").unwrap() > 0.0, "{v:?}");
+        let (wav, _) = ferry::audio::read_wav(val_dir.join("wavernn.wav")).unwrap();
         assert!(wav.samples.len() >= 256 && wav.samples.len() % 256 == 0);
 
         if mode == Mode::Mol {

@@ -37,10 +37,18 @@ fn wavs_under(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// Two training steps of `family` on the fixture; `config` is written to a JSON file, or
+/// passed as it is when it is a string (a preset name).
 fn train_two_steps(family: &str, config: serde_json::Value) {
-    let dir = scratch(family);
-    let cfg = dir.join("config.json");
-    std::fs::write(&cfg, config.to_string()).unwrap();
+    let dir = scratch(&format!("{family}-{}", config.as_str().unwrap_or("json")));
+    let cfg = match &config {
+        serde_json::Value::String(preset) => PathBuf::from(preset),
+        _ => {
+            let path = dir.join("config.json");
+            std::fs::write(&path, config.to_string()).unwrap();
+            path
+        }
+    };
     let out = dir.join("run");
     let o = ferry()
         .args(["--device", "cpu", "--threads", "2", "train", family, "--steps", "2", "--batch-size", "2"])
@@ -73,6 +81,24 @@ fn gan_trains_from_a_dataset_directory() {
 #[test]
 fn vae_trains_from_a_dataset_directory() {
     train_two_steps("vae", serde_json::to_value(ferry::vocoder::vae::Config::tiny()).unwrap());
+}
+
+#[test]
+fn presets_are_named_on_the_command_line() {
+    train_two_steps("vae", "vocos-tiny".into());
+    train_two_steps("ar", "TINY".into());
+    let dir = scratch("no-preset");
+    let o = ferry()
+        .args(["--device", "cpu", "train", "ar", "--steps", "1", "--config", "nope"])
+        .arg("--data")
+        .arg(fixtures())
+        .arg("--out")
+        .arg(dir.join("run"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(stderr.contains("'nope' is neither a preset (default, cpu, 512, tiny, raw) nor a JSON file"), "{stderr}");
 }
 
 #[test]

@@ -289,14 +289,15 @@ impl TrainTask for AcousticTask {
 
 /// The task `ferry train acoustic` runs: the dataset's text through the English frontend
 /// (phoneme ids of `data/tokenizer.json`), features from the cache in `data/cache/`, and
-/// the `full` config unless `--config` gives one (a JSON file with the reference keys and
-/// an optional `train` section).
+/// the `full` config unless `--config` gives another (`tiny`, or a JSON file with the
+/// reference keys and an optional `train` section).
 pub fn train_task(setup: &crate::train::TrainSetup) -> Result<Box<dyn TrainTask>> {
     let frontend = crate::text::Frontend::new(crate::synth::frontend_options(None))?;
     let vocab = frontend.tokenizer.len() as i64;
     let symbols = frontend.tokenizer.symbols();
     let cfg = match &setup.config {
         None => AcousticConfig { model: super::Config::full(vocab), train: Default::default() },
+        Some(serde_json::Value::String(name)) => AcousticConfig { model: super::Config::preset(name, vocab)?, train: Default::default() },
         Some(v) => AcousticConfig::from_json(v)?,
     };
     if cfg.model.n_symbols < vocab {

@@ -21,7 +21,9 @@ pub struct TrainArgs {
     /// Output directory: train.jsonl, checkpoint.safetensors, val/ samples.
     #[arg(long)]
     pub out: PathBuf,
-    /// Model config JSON (reference keys); default: the model's compact default.
+    /// Model config: a preset name (`ferry bench vocoder --help` lists them; e.g. `cpu`,
+    /// `vocos`) or a JSON file with the reference implementation's keys. Default: the
+    /// model's default preset.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Train until this step.
@@ -85,6 +87,8 @@ pub fn run(g: &GlobalArgs, a: TrainArgs) -> Result<()> {
     let voice = optional_voice(a.voice.as_deref())?;
     let mel = voice.as_ref().map_or_else(MelConfig::default, |v| v.config.mel.clone());
     let config = match &a.config {
+        // Not a file: a preset name, resolved (or refused, listing the presets) by the model.
+        Some(p) if !p.is_file() => Some(serde_json::Value::String(p.display().to_string())),
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
             Some(serde_json::from_str(&text).map_err(|e| Error::config(p.display().to_string(), e.to_string()))?)

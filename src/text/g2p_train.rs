@@ -6,6 +6,14 @@
 //! pronunciation of a word is a training pair). Word error rate counts a word wrong when
 //! its prediction matches none of its dictionary pronunciations; phoneme error rate is
 //! the edit distance to the closest pronunciation over that pronunciation's length.
+//!
+//! This loop is not [`crate::train::Trainer`]'s, on purpose. The Trainer keeps the latest
+//! weights, counts CPU-hours across resumes and exports into a voice pack; the G2P model
+//! instead keeps the weights with the best validation word error (scored by beam search,
+//! not by the loss), averages snapshots of the last part of the run and keeps the average
+//! only if it beats them, reshuffles length-bucketed epochs of word pairs, and trains in
+//! minutes into `data/g2p/`, outside any voice — none of which the Trainer does, and none of
+//! which the vocoders or the acoustic model need.
 
 use std::time::Instant;
 

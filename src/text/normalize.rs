@@ -199,39 +199,86 @@ fn plural_for(n: &str) -> bool {
     n.trim_start_matches(['-', '+']) != "1"
 }
 
+/// Chunk `i` of a sentence and the neighbours its readers look at.
+struct At<'a> {
+    cs: &'a [Chunk],
+    i: usize,
+    c: &'a Chunk,
+    core: &'a str,
+    /// The next chunk's core when nothing but white space separates them.
+    next_clean: Option<&'a str>,
+    prev: Option<&'a str>,
+}
+
+/// A reader of one kind of token: `Some(chunks used)` when chunk `at.i` is of its kind.
+type Reader = fn(&At, &mut Vec<Norm>) -> Option<usize>;
+
+/// The readers in the order they are tried; a chunk none of them claims is read as words.
+const READERS: [Reader; 17] = [
+    symbols,
+    web_address,
+    |a, out| currency(a.core, a.next_clean, out),
+    hashtag,
+    percent,
+    power,
+    |a, out| time(a.core, a.next_clean, out),
+    |a, out| date(a.cs, a.i, out),
+    telephone_number,
+    ordinal,
+    decade,
+    range,
+    fraction,
+    |a, out| number_with_unit(a.core, a.next_clean, out),
+    plain_number,
+    |a, out| abbreviation(a.cs, a.i, out),
+    roman_numeral,
+];
+
 /// Expands chunk `i` (possibly with its neighbours); returns how many chunks it used.
 fn expand(cs: &[Chunk], i: usize, out: &mut Vec<Norm>) -> usize {
     let c = &cs[i];
-    let core = c.core.as_str();
-    let next = cs.get(i + 1).filter(|_| c.trail.is_empty() || c.trail == ",").map(|n| n.core.as_str());
-    let next_clean = cs.get(i + 1).filter(|_| c.trail.is_empty()).map(|n| n.core.as_str());
-    let prev = if i > 0 { Some(cs[i - 1].core.as_str()) } else { None };
     if c.inline {
-        out.push(Norm::Inline(core.to_string()));
+        out.push(Norm::Inline(c.core.clone()));
         return 1;
     }
+    let at = At {
+        cs,
+        i,
+        c,
+        core: c.core.as_str(),
+        next_clean: cs.get(i + 1).filter(|_| c.trail.is_empty()).map(|n| n.core.as_str()),
+        prev: if i > 0 { Some(cs[i - 1].core.as_str()) } else { None },
+    };
+    READERS.iter().find_map(|read| read(&at, out)).unwrap_or_else(|| {
+        expand_word(at.core, out);
+        1
+    })
+}
+
+/// Punctuation and symbols: "&" alone, a lone dash or slash (a pause), "#", "@", "--".
+fn symbols(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
+    let core = a.core;
     if core.is_empty() {
-        for ch in c.lead.chars().chain(c.trail.chars()) {
+        for ch in a.c.lead.chars().chain(a.c.trail.chars()) {
             if ch == '&' {
                 words(out, ["and"]);
             }
         }
-        return 1;
+        return Some(1);
     }
-    // Single symbols and dashes standing alone.
-    if core.chars().count() == 1 {
-        let ch = core.chars().next().unwrap_or(' ');
+    let mut chars = core.chars();
+    if let (Some(ch), None) = (chars.next(), chars.next()) {
         if ch == '-' || ch == '/' || ch == '|' {
             push_pause(out);
-            return 1;
+            return Some(1);
         }
         if ch == '#' {
             words(out, ["number"]);
-            return 1;
+            return Some(1);
         }
         if let Some(w) = ab::symbol(ch) {
             words(out, [w]);
-            return 1;
+            return Some(1);
         }
     }
     if core.chars().all(|ch| !ch.is_alphanumeric()) {
@@ -239,159 +286,169 @@ fn expand(cs: &[Chunk], i: usize, out: &mut Vec<Norm>) -> usize {
         if core.contains('-') {
             push_pause(out);
         }
-        return 1;
+        return Some(1);
     }
-    if let Some(n) = email(core) {
-        out.extend(n);
-        return 1;
+    None
+}
+
+/// E-mail addresses and URLs.
+fn web_address(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
+    out.extend(email(a.core).or_else(|| url(a.core))?);
+    Some(1)
+}
+
+/// Hashtags and "#1".
+fn hashtag(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
+    let rest = a.core.strip_prefix('#')?;
+    if all_digits(rest) {
+        words(out, ["number"]);
+        words(out, num::cardinal(rest));
+    } else {
+        words(out, ["hashtag"]);
+        expand_word(rest, out);
     }
-    if let Some(n) = url(core) {
-        out.extend(n);
-        return 1;
+    Some(1)
+}
+
+/// "45%".
+fn percent(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
+    let w = num::number(a.core.strip_suffix('%')?)?;
+    words(out, w);
+    words(out, ["percent"]);
+    Some(1)
+}
+
+/// Powers: 10^100, 2^10, x^2.
+fn power(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
+    let (b, e) = a.core.split_once('^')?;
+    let letter_base = b.len() == 1 && b.chars().all(|ch| ch.is_ascii_alphabetic());
+    if !((is_number(b) || letter_base) && (all_digits(e) || e.strip_prefix('-').is_some_and(all_digits))) {
+        return None;
     }
-    // Currency.
-    if let Some(used) = currency(core, next_clean, out) {
-        return used;
+    if letter_base {
+        words(out, [b.to_ascii_lowercase()]);
+    } else {
+        words(out, num::number(b).unwrap_or_default());
     }
-    // Hashtags and "#1".
-    if let Some(rest) = core.strip_prefix('#') {
-        if all_digits(rest) {
-            words(out, ["number"]);
-            words(out, num::cardinal(rest));
-        } else {
-            words(out, ["hashtag"]);
-            expand_word(rest, out);
-        }
-        return 1;
+    words(out, ["to", "the", "power", "of"]);
+    words(out, num::number(e).unwrap_or_default());
+    Some(1)
+}
+
+/// Telephone numbers, "(555) 123-4567" included.
+fn telephone_number(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
+    let c = a.c;
+    let paren_area = c.lead.ends_with('(') && c.trail.starts_with(')') && a.core.len() == 3 && all_digits(a.core);
+    let (n, used) = if paren_area { telephone(&format!("({})", a.core), a.cs.get(a.i + 1).map(|n| n.core.as_str())) } else { telephone(a.core, a.next_clean) }?;
+    out.extend(n);
+    Some(used)
+}
+
+/// Ordinals: 1st 22nd 103rd 4th.
+fn ordinal(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
+    let core = a.core;
+    if core.len() <= 2 || !core.is_char_boundary(core.len() - 2) {
+        return None;
     }
-    // Percent.
-    if let Some(n) = core.strip_suffix('%') {
-        if let Some(w) = num::number(n) {
-            words(out, w);
-            words(out, ["percent"]);
-            return 1;
-        }
+    let (d, suf) = core.split_at(core.len() - 2);
+    if !(all_digits(d) && matches!(suf.to_ascii_lowercase().as_str(), "st" | "nd" | "rd" | "th")) {
+        return None;
     }
-    // Powers: 10^100, 2^10.
-    if let Some((b, e)) = core.split_once('^') {
-        let letter_base = b.len() == 1 && b.chars().all(|ch| ch.is_ascii_alphabetic());
-        if (is_number(b) || letter_base) && (all_digits(e) || e.strip_prefix('-').is_some_and(all_digits)) {
-            if letter_base {
-                words(out, [b.to_ascii_lowercase()]);
-            } else {
-                words(out, num::number(b).unwrap_or_default());
-            }
-            words(out, ["to", "the", "power", "of"]);
-            words(out, num::number(e).unwrap_or_default());
-            return 1;
-        }
+    words(out, num::ordinal(d));
+    Some(1)
+}
+
+/// Decades: 1990s, 80s, '80s.
+fn decade(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
+    let d = a.core.trim_start_matches('\'').strip_suffix('s')?;
+    if !(all_digits(d) && (d.len() == 4 || d.len() == 2) && d.ends_with('0')) {
+        return None;
     }
-    if let Some(used) = time(core, next_clean, out) {
-        return used;
+    let mut w = if d.len() == 4 { num::year(d) } else { num::cardinal(d) };
+    if let Some(l) = w.last_mut() {
+        *l = if l.ends_with('y') { format!("{}ies", &l[..l.len() - 1]) } else { format!("{l}s") };
     }
-    if let Some(used) = date(cs, i, out) {
-        return used;
+    words(out, w);
+    Some(1)
+}
+
+/// Ranges: 10-20, 1990-1995, 5-10%.
+fn range(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
+    let (lo, hi) = a.core.split_once(['-', '–'])?;
+    let (hi, pct) = match hi.strip_suffix('%') {
+        Some(x) => (x, true),
+        None => (hi, false),
+    };
+    if !(is_number(lo) && is_number(hi) && !lo.starts_with('-')) {
+        return None;
     }
-    let paren_area = c.lead.ends_with('(') && c.trail.starts_with(')') && core.len() == 3 && all_digits(core);
-    let tel = if paren_area { telephone(&format!("({core})"), cs.get(i + 1).map(|n| n.core.as_str())) } else { telephone(core, next_clean) };
-    if let Some(n) = tel {
-        out.extend(n.0);
-        return n.1;
+    let years = lo.len() == 4 && hi.len() == 4 && all_digits(lo) && all_digits(hi) && looks_like_year(lo);
+    let read = |s: &str| if years { num::year(s) } else { num::number(s).unwrap_or_default() };
+    words(out, read(lo));
+    words(out, ["to"]);
+    words(out, read(hi));
+    if pct {
+        words(out, ["percent"]);
     }
-    // Ordinals: 1st 22nd 103rd 4th.
-    if core.len() > 2 && core.is_char_boundary(core.len() - 2) {
-        let (d, suf) = core.split_at(core.len() - 2);
-        if all_digits(d) && matches!(suf.to_ascii_lowercase().as_str(), "st" | "nd" | "rd" | "th") {
-            words(out, num::ordinal(d));
-            return 1;
-        }
+    Some(1)
+}
+
+/// Fractions: 3/4 (mixed numbers, "1 1/2", are [`plain_number`]'s).
+fn fraction(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
+    let (n, d) = a.core.split_once('/')?;
+    if !(all_digits(n) && all_digits(d)) {
+        return None;
     }
-    // Decades: 1990s, 80s, '80s.
-    if let Some(d) = core.trim_start_matches('\'').strip_suffix('s') {
-        if all_digits(d) && (d.len() == 4 || d.len() == 2) && d.ends_with('0') {
-            let mut w = if d.len() == 4 { num::year(d) } else { num::cardinal(d) };
-            if let Some(l) = w.last_mut() {
-                *l = if l.ends_with('y') { format!("{}ies", &l[..l.len() - 1]) } else { format!("{l}s") };
-            }
-            words(out, w);
-            return 1;
-        }
+    words(out, num::fraction(n, d));
+    Some(1)
+}
+
+/// Plain numbers: mixed fractions, years ("in 1987") against cardinals ("1200 words"),
+/// "No. 5".
+fn plain_number(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
+    let core = a.core;
+    if !is_number(core) {
+        return None;
     }
-    // Ranges: 10-20, 1990-1995, 5-10%.
-    if let Some((a, b)) = core.split_once(['-', '–']) {
-        let (b, pct) = match b.strip_suffix('%') {
-            Some(x) => (x, true),
-            None => (b, false),
-        };
-        if is_number(a) && is_number(b) && !a.starts_with('-') {
-            let years = a.len() == 4 && b.len() == 4 && all_digits(a) && all_digits(b) && looks_like_year(a);
-            let read = |s: &str| if years { num::year(s) } else { num::number(s).unwrap_or_default() };
-            words(out, read(a));
-            words(out, ["to"]);
-            words(out, read(b));
-            if pct {
-                words(out, ["percent"]);
-            }
-            return 1;
-        }
+    let mixed_fraction = a.next_clean.and_then(|n| n.split_once('/')).filter(|(n, d)| all_digits(n) && all_digits(d));
+    if let (Some((n, d)), true) = (mixed_fraction, all_digits(core)) {
+        words(out, num::cardinal(core));
+        words(out, ["and"]);
+        words(out, num::fraction(n, d));
+        return Some(2);
     }
-    // Fractions: 3/4, and mixed numbers "1 1/2".
-    if let Some((a, b)) = core.split_once('/') {
-        if all_digits(a) && all_digits(b) {
-            words(out, num::fraction(a, b));
-            return 1;
-        }
-    }
-    // Numbers with a unit attached: 5kg, 3.5GHz, 100km/h.
-    if let Some(used) = number_with_unit(core, next_clean, out) {
-        return used;
-    }
-    // Plain numbers: years vs cardinals.
-    if is_number(core) {
-        let mixed_fraction = next_clean.and_then(|n| n.split_once('/')).filter(|(a, b)| all_digits(a) && all_digits(b));
-        if let (Some((a, b)), true) = (mixed_fraction, all_digits(core)) {
-            words(out, num::cardinal(core));
-            words(out, ["and"]);
-            words(out, num::fraction(a, b));
-            return 2;
-        }
-        let prev_l = prev.map(|p| p.to_ascii_lowercase());
-        if all_digits(core) && core.len() == 4 && looks_like_year(core) && year_context(prev_l.as_deref(), next_clean) {
-            words(out, num::year(core));
-            return 1;
-        }
-        if prev_l.as_deref() == Some("no.") || prev_l.as_deref() == Some("#") {
-            words(out, num::cardinal(core));
-            return 1;
-        }
+    let prev_l = a.prev.map(|p| p.to_ascii_lowercase());
+    if all_digits(core) && core.len() == 4 && looks_like_year(core) && year_context(prev_l.as_deref(), a.next_clean) {
+        words(out, num::year(core));
+    } else if prev_l.as_deref() == Some("no.") || prev_l.as_deref() == Some("#") {
+        words(out, num::cardinal(core));
+    } else {
         words(out, num::number(core).unwrap_or_default());
-        return 1;
     }
-    let _ = next;
-    if let Some(used) = abbreviation(cs, i, out) {
-        return used;
+    Some(1)
+}
+
+/// Roman numerals in context: "Chapter XIV" (a cardinal), "Henry VIII" (the ordinal), but
+/// not the pronoun "I".
+fn roman_numeral(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
+    let (core, cs, i, prev) = (a.core, a.cs, a.i, a.prev);
+    let v = num::roman(core)?;
+    let prev_l = prev.map(|p| p.to_ascii_lowercase()).unwrap_or_default();
+    if ab::ROMAN_CARDINAL_CONTEXT.contains(&prev_l.as_str()) && (core.len() > 1 || core != "I" || prev_l != "war") {
+        words(out, num::cardinal_u64(v as u64));
+        return Some(1);
     }
-    // Roman numerals in context.
-    if let Some(v) = num::roman(core) {
-        let prev_l = prev.map(|p| p.to_ascii_lowercase()).unwrap_or_default();
-        if ab::ROMAN_CARDINAL_CONTEXT.contains(&prev_l.as_str()) && (core.len() > 1 || core != "I" || prev_l != "war") {
-            words(out, num::cardinal_u64(v as u64));
-            return 1;
-        }
-        let after_name = i >= 1
-            && prev.is_some_and(|p| {
-                p.len() > 1 && p.chars().next().is_some_and(|ch| ch.is_ascii_uppercase()) && p.chars().skip(1).all(|ch| ch.is_ascii_lowercase())
-            })
-            && cs[i - 1].trail.is_empty();
-        let not_pronoun = core != "I" || (i >= 2 && cs.get(i + 1).is_none_or(|n| !n.core.chars().next().is_some_and(|ch| ch.is_ascii_lowercase())));
-        if after_name && not_pronoun && (core.len() > 1 || i >= 2 || core != "I") && !(core == "I" && i < 2) {
-            words(out, ["the"]);
-            words(out, num::ordinal(&v.to_string()));
-            return 1;
-        }
+    let after_name = i >= 1
+        && prev
+            .is_some_and(|p| p.len() > 1 && p.chars().next().is_some_and(|ch| ch.is_ascii_uppercase()) && p.chars().skip(1).all(|ch| ch.is_ascii_lowercase()))
+        && cs[i - 1].trail.is_empty();
+    let not_pronoun = core != "I" || (i >= 2 && cs.get(i + 1).is_none_or(|n| !n.core.chars().next().is_some_and(|ch| ch.is_ascii_lowercase())));
+    if after_name && not_pronoun && (core.len() > 1 || i >= 2 || core != "I") && !(core == "I" && i < 2) {
+        words(out, ["the"]);
+        words(out, num::ordinal(&v.to_string()));
+        return Some(1);
     }
-    expand_word(core, out);
-    1
+    None
 }
 
 fn looks_like_year(s: &str) -> bool {

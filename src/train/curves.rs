@@ -96,8 +96,8 @@ pub fn update_history(recipe: &Recipe) -> Result<()> {
     Ok(())
 }
 
-/// The mel L1 a vocoder family logs for its rendered validation audio, by preference.
-const VOCODER_MEL_L1: [&str; 2] = ["val_mel_l1", "val_mel_l1_prior"];
+/// The mel L1 every vocoder family logs for its rendered validation audio.
+const VOCODER_MEL_L1: &str = "val_mel_l1";
 
 fn positive(points: &[(f64, f64)]) -> bool {
     !points.is_empty() && points.iter().all(|p| p.1 > 0.0)
@@ -123,8 +123,8 @@ pub fn charts(recipe: &Recipe) -> Result<Vec<LineChart>> {
             log_y: positive(&xy),
             series: vec![Series { name: stage.name.clone(), colour, points: xy }],
         });
-        if let Some(l1_key) = VOCODER_MEL_L1.iter().find(|key| points.iter().any(|p| p.get(key).is_some())) {
-            let xy: Vec<(f64, f64)> = points.iter().filter_map(|p| Some((p.cpu_hours, p.get(l1_key)?))).collect();
+        if points.iter().any(|p| p.get(VOCODER_MEL_L1).is_some()) {
+            let xy: Vec<(f64, f64)> = points.iter().filter_map(|p| Some((p.cpu_hours, p.get(VOCODER_MEL_L1)?))).collect();
             mel_l1.push(Series { name: stage.name.clone(), colour, points: xy });
         }
     }

@@ -46,11 +46,13 @@ pub trait ModelConfig: Sized + DeserializeOwned {
         Ok(cfg)
     }
 
-    /// A config given as JSON (a voice pack's entry, `ferry train --config`), or `default`
-    /// when there is none, checked against `mel`.
+    /// A config given as JSON (a voice pack's entry, a recipe stage's `config`, `ferry train
+    /// --config`): an object of keys, or a string naming a preset or a JSON file; `default`
+    /// when there is none. Checked against `mel`.
     fn from_value_or(value: Option<&serde_json::Value>, default: &str, mel: &MelConfig) -> Result<Self> {
         let cfg = match value {
             None => return Self::from_name_or_file(default, mel),
+            Some(serde_json::Value::String(spec)) => return Self::from_name_or_file(spec, mel),
             Some(v) => Self::from_json_value(v.clone()).map_err(|e| Error::config(Self::MODEL, e.to_string()))?,
         };
         cfg.validate_for(mel)?;

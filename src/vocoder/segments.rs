@@ -1,4 +1,4 @@
-//! Random (audio, mel) training segments for the flow and diffusion vocoders: windows of
+//! Random (audio, mel) training segments for the flow, diffusion and ar vocoders: windows of
 //! [`AudioClips`] held in memory, as recorded (WaveGlow and DiffWave apply no level
 //! normalisation), each with the mel of the window itself, as at inference
 //! (`len / hop` frames).
@@ -51,11 +51,23 @@ impl Segments {
     /// A batch of `batch` random crops of `frames` mel frames: audio `[B, frames·hop]`,
     /// log-mel `[B, n_mels, frames]`. Short clips are zero-padded.
     pub fn batch(&mut self, batch: usize, frames: usize, device: Device) -> Result<(Tensor, Tensor)> {
+        let audio = self.train.random_windows(&mut self.rng, batch, frames * self.hop)?;
+        Ok(self.with_mels(audio, batch, frames, device))
+    }
+
+    /// A batch of the held-out clips that depends only on `seed`, in [`Segments::batch`]'s
+    /// shapes: a validation loss comparable from one validation to the next.
+    pub fn val_batch(&self, batch: usize, frames: usize, seed: u64, device: Device) -> Result<(Tensor, Tensor)> {
+        let audio = self.val.random_windows(&mut StdRng::seed_from_u64(seed), batch, frames * self.hop)?;
+        Ok(self.with_mels(audio, batch, frames, device))
+    }
+
+    /// Row-major `[B, frames·hop]` windows and the mel of each.
+    fn with_mels(&self, audio: Vec<f32>, batch: usize, frames: usize, device: Device) -> (Tensor, Tensor) {
         let len = frames * self.hop;
-        let audio = self.train.random_windows(&mut self.rng, batch, len)?;
         let mels: Vec<Tensor> = audio.chunks(len.max(1)).map(|seg| self.mel.compute(seg).to_tensor()).collect();
         let audio = Tensor::from_slice(&audio).view([batch as i64, len as i64]);
-        Ok((audio.to_device(device), Tensor::cat(&mels, 0).to_device(device)))
+        (audio.to_device(device), Tensor::cat(&mels, 0).to_device(device))
     }
 
     /// The held-out clips.

@@ -116,6 +116,14 @@ impl Config {
     }
 
     /// The reference's size: rnn/fc 512 (4.5 M parameters), mixture of logistics.
+    /// The voice pack's WaveRNN, chosen at 30 CPU-minutes against `default`
+    /// (bench/TRAINING.md): the same GRU, half the upsampling network's width and depth,
+    /// half the batch of 4-frame segments, and a 5x learning rate. A step costs about half of
+    /// default's.
+    pub fn cpu(mel: &MelConfig) -> Config {
+        Config { compute_dims: 64, res_out_dims: 64, res_blocks: 5, batch_size: 16, seq_frames: 4, lr: 5e-4, ..Config::default_for(mel) }
+    }
+
     pub fn reference_512(mel: &MelConfig) -> Config {
         Config { rnn_dims: 512, fc_dims: 512, ..Config::default_for(mel) }
     }
@@ -174,16 +182,17 @@ impl Config {
 }
 
 /// Names accepted by [`ModelConfig::preset_for`].
-pub const PRESETS: [&str; 4] = ["default", "512", "tiny", "raw"];
+pub const PRESETS: [&str; 5] = ["default", "cpu", "512", "tiny", "raw"];
 
 impl ModelConfig for Config {
     const MODEL: &'static str = "WaveRNN";
     const PRESETS: &'static [&'static str] = &PRESETS;
 
-    /// `default`, `512` (also `reference`), `tiny`, `raw` (also `default-raw`).
+    /// `default`, `cpu`, `512` (also `reference`), `tiny`, `raw` (also `default-raw`).
     fn preset_for(name: &str, mel: &MelConfig) -> Option<Config> {
         Some(match name {
             "default" | "" => Config::default_for(mel),
+            "cpu" => Config::cpu(mel),
             "512" | "reference" => Config::reference_512(mel),
             "tiny" => Config::tiny(mel),
             "raw" | "default-raw" => Config { mode: Mode::Raw, ..Config::default_for(mel) },

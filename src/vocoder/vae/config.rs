@@ -3,14 +3,16 @@
 //! The posterior encoder's keys follow VITS's `PosteriorEncoder` (J. Kim, J. Kong and
 //! J. Son, "Conditional variational autoencoder with adversarial learning for end-to-end
 //! text-to-speech", ICML 2021: `hidden_channels`, `kernel_size`, `dilation_rate`,
-//! `n_layers`); the decoder is a HiFi-GAN generator with the reference keys, nested under
-//! `decoder`. Loss keys: `c_mel` (VITS's mel weight), `c_stft`, `beta`, `kl_anneal_steps`,
+//! `n_layers`); the decoder, nested under `decoder`, is a HiFi-GAN generator with its
+//! reference keys (`upsample_rates`, ...) or a Vocos backbone and inverse-STFT head with
+//! its reference keys (`dim`, `n_fft`, ...; C. Siuzdak, 2023). Loss keys: `c_mel` (VITS's mel weight), `c_stft`, `beta`, `kl_anneal_steps`,
 //! `free_bits`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::audio::MelConfig;
 use crate::error::{Error, Result};
+use crate::vocoder::gan::vocos::Config as VocosConfig;
 use crate::vocoder::gan::Config as GanConfig;
 use crate::vocoder::model_config::ModelConfig;
 
@@ -25,6 +27,34 @@ pub enum PriorKind {
 }
 
 /// The posterior encoder q(z | x, mel): a non-causal WaveNet over the log linear spectrogram.
+/// The decoder from `[mel; z]` to the waveform. A JSON object is whichever of the two its
+/// keys describe (HiFi-GAN's `upsample_rates` ... or Vocos's `dim` ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DecoderConfig {
+    /// Transposed-conv upsampling with multi-receptive-field residual blocks.
+    HifiGan(GanConfig),
+    /// ConvNeXt blocks at the frame rate, then an inverse STFT.
+    Vocos(VocosConfig),
+}
+
+impl DecoderConfig {
+    /// Samples per input frame.
+    pub fn hop(&self) -> i64 {
+        match self {
+            DecoderConfig::HifiGan(c) => c.hop(),
+            DecoderConfig::Vocos(c) => c.hop_length,
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            DecoderConfig::HifiGan(c) => c.validate(),
+            DecoderConfig::Vocos(c) => c.validate(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PosteriorConfig {
     pub hidden_channels: i64,
@@ -53,7 +83,7 @@ pub struct Config {
     pub posterior_encoder: PosteriorConfig,
     pub prior_encoder: PriorConfig,
     /// Decoder: HiFi-GAN generator on `[mel; z]` (its discriminator keys are unused).
-    pub decoder: GanConfig,
+    pub decoder: DecoderConfig,
 
     pub segment_size: usize,
     pub batch_size: usize,
@@ -86,18 +116,18 @@ impl Default for Config {
 }
 
 /// Names accepted by [`Config::preset`].
-pub const PRESETS: [&str; 3] = ["base", "compact", "tiny"];
+pub const PRESETS: [&str; 5] = ["base", "compact", "vocos", "tiny", "vocos-tiny"];
 
 impl Config {
-    /// The voice-pack default: a `compact`-sized HiFi-GAN decoder, 16 latent channels,
-    /// a learned prior. About 1.5 M inference parameters (2.9 MiB in fp16).
+    /// A `compact`-sized HiFi-GAN decoder, 16 latent channels, a learned prior. About 1.5 M
+    /// inference parameters (2.9 MiB in fp16). The defaults of keys a JSON file leaves out.
     pub fn base() -> Config {
         Config {
             z_channels: 16,
             prior: PriorKind::Learned,
             posterior_encoder: PosteriorConfig { hidden_channels: 64, kernel_size: 5, dilation_rate: 1, n_layers: 8 },
             prior_encoder: PriorConfig { hidden_channels: 64, kernel_size: 5, n_layers: 2 },
-            decoder: GanConfig::compact(),
+            decoder: DecoderConfig::HifiGan(GanConfig::compact()),
             segment_size: 8192,
             batch_size: 16,
             learning_rate: 2e-4,
@@ -120,13 +150,20 @@ impl Config {
         Self::base()
     }
 
+    /// The voice-pack default, chosen at 30 CPU-minutes against `base` (bench/TRAINING.md):
+    /// [`Config::base`] with a Vocos decoder (`vocos-cpu`'s backbone, fed `[mel; z]`). The
+    /// decoder works at the frame rate, so a training step costs a fifth of base's.
+    pub fn vocos() -> Config {
+        Config { decoder: DecoderConfig::Vocos(VocosConfig::cpu()), ..Self::base() }
+    }
+
     /// A tiny model for CPU tests.
     pub fn tiny() -> Config {
         Config {
             z_channels: 4,
             posterior_encoder: PosteriorConfig { hidden_channels: 16, kernel_size: 3, dilation_rate: 2, n_layers: 3 },
             prior_encoder: PriorConfig { hidden_channels: 16, kernel_size: 3, n_layers: 1 },
-            decoder: GanConfig::tiny(),
+            decoder: DecoderConfig::HifiGan(GanConfig::tiny()),
             segment_size: 4096,
             batch_size: 1,
             learning_rate: 2e-3,
@@ -136,12 +173,19 @@ impl Config {
         }
     }
 
-    /// A preset by name (`base`, `compact`, `tiny`; any case).
+    /// [`Config::tiny`] with a tiny Vocos decoder.
+    pub fn vocos_tiny() -> Config {
+        Config { decoder: DecoderConfig::Vocos(VocosConfig::tiny()), ..Self::tiny() }
+    }
+
+    /// A preset by name (`base`, `compact`, `vocos`, `tiny`, `vocos-tiny`; any case).
     pub fn preset(name: &str) -> Option<Config> {
         Some(match name.trim().to_ascii_lowercase().as_str() {
             "base" | "default" => Self::base(),
             "compact" => Self::compact(),
+            "vocos" => Self::vocos(),
             "tiny" => Self::tiny(),
+            "vocos-tiny" => Self::vocos_tiny(),
             _ => return None,
         })
     }
@@ -195,7 +239,10 @@ impl ModelConfig for Config {
     fn validate_for(&self, mel: &MelConfig) -> Result<()> {
         self.validate()?;
         if self.decoder.hop() as usize != mel.hop_size {
-            return Err(Error::config("cvae", format!("decoder upsample_rates multiply to {} but the mel hop size is {}", self.decoder.hop(), mel.hop_size)));
+            return Err(Error::config(
+                "cvae",
+                format!("the decoder's hop is {} samples per frame but the mel hop size is {}", self.decoder.hop(), mel.hop_size),
+            ));
         }
         let longest_fft = self.stft_resolutions.iter().map(|r| r[0]).max().unwrap_or(0).max(mel.n_fft);
         if self.segment_size % mel.hop_size != 0 || self.segment_size <= longest_fft {
@@ -225,6 +272,12 @@ mod tests {
         assert!(Config::from_name_or_file("nope", &MelConfig::default()).is_err());
         let partial: Config = serde_json::from_str(r#"{"z_channels": 8, "prior": "standard"}"#).unwrap();
         assert_eq!(partial, Config { z_channels: 8, prior: PriorKind::Standard, ..Config::base() });
+        // The decoder's keys say which decoder it is.
+        let vocos = serde_json::to_value(Config::vocos()).unwrap();
+        assert!(vocos["decoder"].get("dim").is_some() && vocos["decoder"].get("upsample_rates").is_none());
+        assert!(matches!(serde_json::from_value::<Config>(vocos).unwrap().decoder, DecoderConfig::Vocos(_)));
+        let bad = Config { decoder: DecoderConfig::Vocos(VocosConfig { hop_length: 128, ..VocosConfig::cpu() }), ..Config::vocos() };
+        assert!(bad.validate_for(&MelConfig::default()).unwrap_err().to_string().contains("hop"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The `vae` family: Ferry's conditional VAE vocoder (`cvae`), trained by its evidence
 //! lower bound (D. P. Kingma and M. Welling, "Auto-encoding variational Bayes", ICLR 2014)
 //! with a VITS-style posterior encoder over the linear spectrogram (J. Kim, J. Kong and
-//! J. Son, ICML 2021) and a HiFi-GAN decoder (J. Kong, J. Kim and J. Bae, NeurIPS 2020).
+//! J. Son, ICML 2021) and a HiFi-GAN decoder (J. Kong, J. Kim and J. Bae, NeurIPS 2020)
+//! or a Vocos one (C. Siuzdak, 2023).
 //!
 //! - [`config`]: presets and JSON keys.
 //! - [`gaussian`]: reparameterisation, closed-form KL, free bits.
@@ -22,7 +23,7 @@ use rand::SeedableRng;
 use tch::{nn::VarStore, Device, Kind, Tensor};
 
 pub use config::{Config, PriorKind};
-pub use model::VaeDecoder;
+pub use model::{Decoder, VaeDecoder};
 
 use super::gan::FastGenerator;
 use super::{Family, VocodeOptions, Vocoder};
@@ -34,10 +35,12 @@ use crate::voice::{ModelEntry, Voice};
 /// Model name in voice packs.
 pub const MODEL_NAME: &str = "cvae";
 
-/// The VAE vocoder ready for inference: prior, then the folded channels-last decoder.
+/// The VAE vocoder ready for inference: prior, then the decoder (a HiFi-GAN decoder runs
+/// folded and channels-last).
 pub struct Cvae {
     model: VaeDecoder,
-    dec: FastGenerator,
+    /// The folded copy of a HiFi-GAN decoder.
+    fast: Option<FastGenerator>,
     default_temperature: f64,
     n_mels: i64,
     hop: usize,
@@ -49,10 +52,13 @@ pub struct Cvae {
 impl Cvae {
     pub fn new(vs: VarStore, model: VaeDecoder, cfg: &Config, mel: &MelConfig) -> Result<Self> {
         cfg.validate_for(mel)?;
-        let dec = FastGenerator::new(&model.dec);
+        let fast = match &model.dec {
+            Decoder::HifiGan(g) => Some(FastGenerator::new(g)),
+            Decoder::Vocos(_) => None,
+        };
         Ok(Self {
             model,
-            dec,
+            fast,
             default_temperature: cfg.temperature,
             n_mels: mel.num_mels as i64,
             hop: mel.hop_size,
@@ -99,7 +105,12 @@ impl Vocoder for Cvae {
         }
         let mel = mel.to_device(self.device).to_kind(Kind::Float);
         let z = self.sample_z(&mel, temperature, opts.seed.unwrap_or(0));
-        Ok(self.dec.forward(&VaeDecoder::decoder_input(&mel, &z)))
+        let x = VaeDecoder::decoder_input(&mel, &z);
+        Ok(match &self.fast {
+            Some(fast) => fast.forward(&x),
+            // Vocos's output is unbounded, HiFi-GAN's is tanh'd: clip as the gan family does.
+            None => tch::no_grad(|| self.model.dec.forward(&x).squeeze_dim(1).clamp(-1.0, 1.0)),
+        })
     }
     fn parameters(&self) -> u64 {
         crate::nn::parameter_count(&self.vs)
@@ -122,7 +133,7 @@ pub fn load(voice: &Voice, entry: &ModelEntry, device: Device) -> Result<Box<dyn
     Ok(Box::new(build(&cfg, &voice.config.mel, device, Some((voice, entry)))?))
 }
 
-/// Builds the VAE vocoder with random weights from a preset (`base`, `compact`, `tiny`) or
+/// Builds the VAE vocoder with random weights from a preset (`base`, `vocos`, `tiny`, ...) or
 /// a JSON config file.
 pub fn build_random(config: &str, mel: &MelConfig, device: Device) -> Result<Box<dyn Vocoder>> {
     Ok(Box::new(random(config, mel, device)?))

@@ -15,14 +15,16 @@ use super::encoders::PosteriorEncoder;
 use super::gaussian::{kl_divergence, kl_with_free_bits, reparameterize};
 use super::losses::MultiResolutionStft;
 use super::model::{posterior, VaeDecoder};
-use super::MODEL_NAME;
+use super::{Cvae, MODEL_NAME};
 use crate::audio::mel_tch::MelTch;
 use crate::audio::{write_wav, Audio, MelConfig, SampleFormat};
 use crate::error::{Error, Result};
+use crate::train::validation::{render_validation, ValidationMels, ValidationPlan};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, LrSchedule, TrainSetup, TrainTask};
 use crate::vocoder::clips::AudioClips;
 use crate::vocoder::gan::losses::mel_l1;
 use crate::vocoder::model_config::ModelConfig;
+use crate::vocoder::{VocodeOptions, Vocoder};
 
 const VALIDATION_SECONDS: f64 = 6.0;
 
@@ -74,6 +76,14 @@ fn adamw(vs: &VarStore, cfg: &Config) -> AdamW {
 }
 
 impl VaeTask {
+    /// An inference vocoder holding a copy of the current prior and decoder.
+    pub fn inference(&self) -> Result<Cvae> {
+        let mut vs = VarStore::new(self.device);
+        let model = VaeDecoder::new(vs.root(), &self.cfg, self.mel_cfg.num_mels as i64);
+        vs.copy(&self.vae_vs).map_err(Error::Torch)?;
+        Cvae::new(vs, model, &self.cfg, &self.mel_cfg)
+    }
+
     pub fn new(cfg: Config, mel: &MelConfig, train: AudioClips, val: AudioClips, device: Device, seed: u64) -> Result<Self> {
         cfg.validate_for(mel)?;
         tch::manual_seed(seed as i64);
@@ -155,26 +165,19 @@ impl TrainTask for VaeTask {
             .with("lr", lr))
     }
 
+    /// The posterior reconstruction of the first held-out clip at its mean (the ELBO terms),
+    /// and the held-out clips rendered from the prior through the inference path users run
+    /// (a copy of the weights; seed 0, the config's temperature).
     fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
         let sr = self.mel_cfg.sampling_rate;
         let y = self.val.first_clip(self.mel_cfg.hop_size, (VALIDATION_SECONDS * sr as f64) as usize, self.device)?; // [1, T]
-                                                                                                                     // Posterior reconstruction at its mean, and a prior sample as inference does it.
         let (e, y_post) = self.elbo(&y, 1.0, 0.0);
-        let mel = self.input_mel.forward(&y);
-        let (m_p, logs_p) = self.model.prior_stats(&mel);
-        let eps = crate::nn::noise::gaussian(&mut StdRng::seed_from_u64(0), &m_p.size(), self.device);
-        let z = reparameterize(&m_p, &logs_p, &eps, self.cfg.temperature);
-        let y_prior = self.model.decode(&mel, &z).squeeze_dim(1);
-        let prior_err = mel_l1(&self.loss_mel.forward(&y), &self.loss_mel.forward(&y_prior));
-        for (name, w) in [("vae_posterior.wav", &y_post), ("vae_prior.wav", &y_prior)] {
-            let samples = Vec::<f32>::try_from(w.view([-1]).to_device(Device::Cpu).to_kind(Kind::Float)).map_err(Error::Torch)?;
-            write_wav(dir.join(name), &Audio::new(samples, sr), SampleFormat::Pcm16)?;
-        }
-        Ok(Losses::new()
-            .with("val_neg_elbo", val(&e.neg_elbo))
-            .with("val_kl", val(&e.kl))
-            .with("val_mel_l1_posterior", val(&e.mel_l1))
-            .with("val_mel_l1_prior", val(&prior_err)))
+        let samples = Vec::<f32>::try_from(y_post.view([-1]).to_device(Device::Cpu).to_kind(Kind::Float)).map_err(Error::Torch)?;
+        write_wav(dir.join("vae_posterior.wav"), &Audio::new(samples, sr), SampleFormat::Pcm16)?;
+        let voc = self.inference()?;
+        let mels = ValidationMels::new(&self.mel_cfg, self.device)?;
+        let scores = render_validation(&self.val, &mels, ValidationPlan::FULL, dir, "vae_prior", |mel| voc.vocode(mel, &VocodeOptions::default()))?;
+        Ok(scores.with("val_neg_elbo", val(&e.neg_elbo)).with("val_kl", val(&e.kl)).with("val_mel_l1_posterior", val(&e.mel_l1)))
     }
 
     fn checkpoint_parts(&mut self) -> CheckpointParts<'_> {
