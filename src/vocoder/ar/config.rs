@@ -115,7 +115,6 @@ impl Config {
         }
     }
 
-    /// The reference's size: rnn/fc 512 (4.5 M parameters), mixture of logistics.
     /// The voice pack's WaveRNN, chosen at 30 CPU-minutes against `default`
     /// (bench/TRAINING.md): the same GRU, half the upsampling network's width and depth,
     /// half the batch of 4-frame segments, and a 5x learning rate. A step costs about half of
@@ -124,6 +123,7 @@ impl Config {
         Config { compute_dims: 64, res_out_dims: 64, res_blocks: 5, batch_size: 16, seq_frames: 4, lr: 5e-4, ..Config::default_for(mel) }
     }
 
+    /// The reference's size: rnn/fc 512 (4.5 M parameters), mixture of logistics.
     pub fn reference_512(mel: &MelConfig) -> Config {
         Config { rnn_dims: 512, fc_dims: 512, ..Config::default_for(mel) }
     }

@@ -13,7 +13,7 @@ use super::config::{Config, Mode};
 use super::model::WaveRnn;
 use super::{mol, WaveRnnVocoder};
 use crate::audio::MelConfig;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::train::validation::{render_validation, ValidationMels, ValidationPlan};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, TrainSetup, TrainTask};
 use crate::vocoder::segments::Segments;
@@ -67,9 +67,7 @@ impl WaveRnnTask {
 
     /// An inference vocoder holding a copy of the current weights.
     pub fn inference(&self) -> Result<WaveRnnVocoder> {
-        let mut vs = VarStore::new(self.device);
-        let model = WaveRnn::new(vs.root(), &self.cfg, self.mel.num_mels);
-        vs.copy(&self.vs).map_err(Error::Torch)?;
+        let (vs, model) = crate::nn::copy_of(&self.vs, |p| WaveRnn::new(p, &self.cfg, self.mel.num_mels))?;
         WaveRnnVocoder::from_parts(vs, model, &self.mel)
     }
 

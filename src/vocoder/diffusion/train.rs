@@ -11,7 +11,7 @@ use super::config::Config;
 use super::model::DiffWave;
 use super::schedule::Schedule;
 use super::DiffWaveVocoder;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::nn::noise::gaussian;
 use crate::train::validation::{render_validation, ValidationMels, ValidationPlan};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, TrainSetup, TrainTask};
@@ -61,9 +61,7 @@ impl DiffWaveTask {
 
     /// An inference vocoder holding a copy of the current weights.
     pub fn inference(&self) -> Result<DiffWaveVocoder> {
-        let mut vs = VarStore::new(self.device);
-        let model = DiffWave::new(vs.root(), &self.cfg);
-        vs.copy(&self.vs).map_err(Error::Torch)?;
+        let (vs, model) = crate::nn::copy_of(&self.vs, |p| DiffWave::new(p, &self.cfg))?;
         Ok(DiffWaveVocoder::from_parts(vs, model, self.cfg.clone()))
     }
 }

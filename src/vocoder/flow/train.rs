@@ -9,7 +9,7 @@ use tch::{nn::VarStore, Device, Kind, Tensor};
 use super::config::Config;
 use super::model::{nll_loss, WaveGlow};
 use super::WaveGlowVocoder;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::train::validation::{render_validation, ValidationMels, ValidationPlan};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, TrainSetup, TrainTask};
 use crate::vocoder::segments::Segments;
@@ -43,9 +43,7 @@ impl WaveGlowTask {
 
     /// An inference vocoder holding a copy of the current weights.
     pub fn inference(&self) -> Result<WaveGlowVocoder> {
-        let mut vs = VarStore::new(self.device);
-        let model = WaveGlow::new(vs.root(), &self.cfg);
-        vs.copy(&self.vs).map_err(Error::Torch)?;
+        let (vs, model) = crate::nn::copy_of(&self.vs, |p| WaveGlow::new(p, &self.cfg))?;
         Ok(WaveGlowVocoder::from_parts(vs, model))
     }
 

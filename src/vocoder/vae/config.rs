@@ -5,8 +5,8 @@
 //! text-to-speech", ICML 2021: `hidden_channels`, `kernel_size`, `dilation_rate`,
 //! `n_layers`); the decoder, nested under `decoder`, is a HiFi-GAN generator with its
 //! reference keys (`upsample_rates`, ...) or a Vocos backbone and inverse-STFT head with
-//! its reference keys (`dim`, `n_fft`, ...; C. Siuzdak, 2023). Loss keys: `c_mel` (VITS's mel weight), `c_stft`, `beta`, `kl_anneal_steps`,
-//! `free_bits`.
+//! its reference keys (`dim`, `n_fft`, ...; C. Siuzdak, 2023). Loss keys: `c_mel` (VITS's
+//! mel weight), `c_stft`, `beta`, `kl_anneal_steps`, `free_bits`.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +26,6 @@ pub enum PriorKind {
     Standard,
 }
 
-/// The posterior encoder q(z | x, mel): a non-causal WaveNet over the log linear spectrogram.
 /// The decoder from `[mel; z]` to the waveform. A JSON object is whichever of the two its
 /// keys describe (HiFi-GAN's `upsample_rates` ... or Vocos's `dim` ...).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,6 +54,7 @@ impl DecoderConfig {
     }
 }
 
+/// The posterior encoder q(z | x, mel): a non-causal WaveNet over the log linear spectrogram.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PosteriorConfig {
     pub hidden_channels: i64,
@@ -82,7 +82,7 @@ pub struct Config {
     pub prior: PriorKind,
     pub posterior_encoder: PosteriorConfig,
     pub prior_encoder: PriorConfig,
-    /// Decoder: HiFi-GAN generator on `[mel; z]` (its discriminator keys are unused).
+    /// Decoder on `[mel; z]`: HiFi-GAN or Vocos (their discriminator keys are unused).
     pub decoder: DecoderConfig,
 
     pub segment_size: usize,

@@ -78,9 +78,7 @@ fn adamw(vs: &VarStore, cfg: &Config) -> AdamW {
 impl VaeTask {
     /// An inference vocoder holding a copy of the current prior and decoder.
     pub fn inference(&self) -> Result<Cvae> {
-        let mut vs = VarStore::new(self.device);
-        let model = VaeDecoder::new(vs.root(), &self.cfg, self.mel_cfg.num_mels as i64);
-        vs.copy(&self.vae_vs).map_err(Error::Torch)?;
+        let (vs, model) = crate::nn::copy_of(&self.vae_vs, |p| VaeDecoder::new(p, &self.cfg, self.mel_cfg.num_mels as i64))?;
         Cvae::new(vs, model, &self.cfg, &self.mel_cfg)
     }
 
