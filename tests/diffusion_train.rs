@@ -7,12 +7,12 @@ use rand::SeedableRng;
 use tch::Device;
 
 use ferry::audio::MelConfig;
+use ferry::data::{Level, Segments};
 use ferry::nn::noise::gaussian;
 use ferry::train::TrainTask;
 use ferry::vocoder::diffusion::schedule::Schedule;
 use ferry::vocoder::diffusion::train::{epsilon_loss, DiffWaveTask};
 use ferry::vocoder::diffusion::Config;
-use ferry::vocoder::segments::Segments;
 
 fn speech() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/samples/teacher.wav")
@@ -22,11 +22,11 @@ fn speech() -> PathBuf {
 fn tiny_diffwave_loss_falls_by_half() {
     let mel = MelConfig::default();
     let cfg = Config::tiny();
-    let data = Segments::from_wavs(&[speech()], &mel, 1).unwrap();
-    let mut task = DiffWaveTask::new(cfg.clone(), data, Device::Cpu, 1, Some(8)).unwrap();
+    let data = Segments::from_wavs(&[speech()], &mel, Level::AsRecorded, 1, Device::Cpu).unwrap();
+    let mut task = DiffWaveTask::new(cfg.clone(), data, 1, Some(8)).unwrap();
     // A fixed evaluation batch: 8 crops, steps spread over the schedule, fixed noise.
-    let mut eval_data = Segments::from_wavs(&[speech()], &mel, 99).unwrap();
-    let (audio, m) = eval_data.batch(8, cfg.crop_mel_frames, Device::Cpu).unwrap();
+    let mut eval_data = Segments::from_wavs(&[speech()], &mel, Level::AsRecorded, 99, Device::Cpu).unwrap();
+    let (audio, m) = eval_data.batch(8, cfg.crop_mel_frames).unwrap();
     let t: Vec<i64> = (0..8).map(|i| i * 7).collect();
     let eps = gaussian(&mut rand::rngs::StdRng::seed_from_u64(3), &audio.size(), Device::Cpu);
     let sched = Schedule::new(&cfg.noise_schedule);

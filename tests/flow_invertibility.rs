@@ -90,8 +90,9 @@ fn brute_logdet(mut a: Vec<Vec<f64>>) -> f64 {
         total += p.abs().ln();
         for r in col + 1..n {
             let f = a[r][col] / p;
-            for c in col..n {
-                a[r][c] -= f * a[col][c];
+            let pivot_row = a[col].clone();
+            for (x, p) in a[r][col..n].iter_mut().zip(&pivot_row[col..n]) {
+                *x -= f * p;
             }
         }
     }

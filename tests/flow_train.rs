@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use tch::Device;
 
 use ferry::audio::MelConfig;
+use ferry::data::{Level, Segments};
 use ferry::train::TrainTask;
 use ferry::vocoder::flow::train::WaveGlowTask;
 use ferry::vocoder::flow::Config;
-use ferry::vocoder::segments::Segments;
 
 fn speech() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/samples/teacher.wav")
@@ -18,9 +18,9 @@ fn speech() -> PathBuf {
 fn tiny_waveglow_nll_falls() {
     let mel = MelConfig::default();
     let cfg = Config { segment_length: 2048, ..Config::tiny() };
-    let data = Segments::from_wavs(&[speech()], &mel, 1).unwrap();
-    let mut task = WaveGlowTask::new(cfg, data, Device::Cpu, 1, Some(4)).unwrap();
-    let (audio, m) = Segments::from_wavs(&[speech()], &mel, 7).unwrap().batch(4, 8, Device::Cpu).unwrap();
+    let data = Segments::from_wavs(&[speech()], &mel, Level::AsRecorded, 1, Device::Cpu).unwrap();
+    let mut task = WaveGlowTask::new(cfg, data, 1, Some(4)).unwrap();
+    let (audio, m) = Segments::from_wavs(&[speech()], &mel, Level::AsRecorded, 7, Device::Cpu).unwrap().batch(4, 8).unwrap();
     let before = task.nll(&audio, &m);
     for step in 0..60 {
         let l = task.train_step(step).unwrap();

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use ferry::audio::{read_wav, MelConfig};
+use ferry::data::{AudioClips, Level, Segments};
 use ferry::train::{TrainTask, Trainer, TrainerConfig};
-use ferry::vocoder::clips::AudioClips;
 use ferry::vocoder::gan::train::GanTask;
 use ferry::vocoder::gan::Config;
 use tch::Device;
@@ -20,13 +20,18 @@ fn fixture_segment(samples: usize) -> Vec<f32> {
     audio.samples[start..start + samples].to_vec()
 }
 
+/// One fixture segment of `samples`, at HiFi-GAN's level, to train and validate on.
+fn one_segment(samples: usize, mel: &MelConfig) -> Segments {
+    let clips = AudioClips::from_samples(vec![fixture_segment(samples)], 22050).unwrap();
+    Segments::from_clips(clips, mel, Level::PeakNormalised, 0, Device::Cpu).unwrap()
+}
+
 #[test]
 fn tiny_config_overfits_one_segment_and_exports() {
     tch::set_num_threads(2);
     let cfg = Config::tiny();
     let mel = MelConfig::default();
-    let clips = AudioClips::from_samples(vec![fixture_segment(cfg.train.segment_size)], 22050).unwrap();
-    let mut task = GanTask::new(cfg.clone(), &mel, clips.clone(), clips, Device::Cpu, 0).unwrap();
+    let mut task = GanTask::new(cfg.clone(), one_segment(cfg.train.segment_size, &mel), 0).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let trainer = |steps: u64, resume: bool| {
@@ -67,15 +72,7 @@ fn tiny_config_overfits_one_segment_and_exports() {
     assert!(val_dir.join("gan.wav").is_file() && val_dir.join("gan_mel.png").is_file());
 
     // Resume continues from the checkpoint's step.
-    let mut again = GanTask::new(
-        cfg,
-        &mel,
-        AudioClips::from_samples(vec![fixture_segment(4096)], 22050).unwrap(),
-        AudioClips::from_samples(vec![fixture_segment(4096)], 22050).unwrap(),
-        Device::Cpu,
-        0,
-    )
-    .unwrap();
+    let mut again = GanTask::new(cfg, one_segment(4096, &mel), 0).unwrap();
     let resumed = trainer(32, true).run(&mut again).unwrap();
     assert_eq!(resumed.start_step, 30);
     assert!(resumed.last_loss < first);

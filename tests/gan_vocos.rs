@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use ferry::audio::{read_wav, MelConfig};
+use ferry::data::{AudioClips, Level, Segments};
 use ferry::nn::safetensors::{load_var_store, read};
 use ferry::train::{Trainer, TrainerConfig};
-use ferry::vocoder::clips::AudioClips;
 use ferry::vocoder::gan::train::GanTask;
 use ferry::vocoder::gan::vocos::{Config, Vocos, VocosGenerator};
 use ferry::vocoder::{Family, Precision, Vocoder};
@@ -95,7 +95,8 @@ fn train_tiny(autocast: bool, dir: &Path) -> (f64, f64, std::path::PathBuf) {
     cfg.train.learning_rate = 2e-3;
     cfg.train.batch_size = 1;
     let clips = AudioClips::from_samples(vec![fixture_segment(cfg.train.segment_size)], 22050).unwrap();
-    let mut task = GanTask::new_vocos(cfg, &MelConfig::default(), clips.clone(), clips, Device::Cpu, 0).unwrap();
+    let data = Segments::from_clips(clips, &MelConfig::default(), Level::PeakNormalised, 0, Device::Cpu).unwrap();
+    let mut task = GanTask::new_vocos(cfg, data, 0).unwrap();
     let trainer = Trainer::new(TrainerConfig {
         out_dir: dir.to_path_buf(),
         max_steps: 40,

@@ -74,7 +74,7 @@ fn minutes_and_sigterm_stop_with_a_checkpoint_that_resumes_and_accumulates() {
     assert!(cost["gflop"].as_f64().unwrap() > 0.0, "{cost}");
     let ckpt = out.join("checkpoint.safetensors");
     let (step1, spent1) = spent(&ckpt);
-    assert!(step1 >= 1 && step1 < 100_000 && spent1.steps == step1, "step {step1}, {spent1:?}");
+    assert!((1..100_000).contains(&step1) && spent1.steps == step1, "step {step1}, {spent1:?}");
     assert!(spent1.cpu_seconds > 0.0 && spent1.segments.len() == 1);
 
     // SIGTERM mid-run: the process checkpoints and exits cleanly; the run resumes from it.

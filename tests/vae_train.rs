@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use ferry::audio::{read_wav, MelConfig};
+use ferry::data::{AudioClips, Level, Segments};
 use ferry::train::{TrainTask, Trainer, TrainerConfig};
-use ferry::vocoder::clips::AudioClips;
 use ferry::vocoder::vae::train::VaeTask;
 use ferry::vocoder::vae::Config;
 use ferry::vocoder::Vocoder;
@@ -33,7 +33,8 @@ fn elbo_improves_and_exports(cfg: Config) {
     tch::set_num_threads(2);
     let mel = MelConfig::default();
     let clips = AudioClips::from_samples(vec![fixture_segment(cfg.segment_size)], 22050).unwrap();
-    let mut task = VaeTask::new(cfg, &mel, clips.clone(), clips, Device::Cpu, 0).unwrap();
+    let data = Segments::from_clips(clips, &mel, Level::PeakNormalised, 0, Device::Cpu).unwrap();
+    let mut task = VaeTask::new(cfg, data, 0).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let summary =
         Trainer::new(TrainerConfig { out_dir: dir.path().join("run"), max_steps: 60, log_every: 10, progress: false, autocast: false, ..Default::default() })

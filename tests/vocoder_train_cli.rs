@@ -1,7 +1,8 @@
 //! `ferry train <family> --data DIR` end to end for the waveform vocoders: each reads the
-//! fixture dataset (LJSpeech layout) through its training loader, trains two steps of its
-//! tiny config, validates (rendering a sample WAV from the held-out clip) and writes a
-//! checkpoint; a dataset that lists a missing file is refused naming it.
+//! fixture dataset (LJSpeech layout) through the shared `data::Segments`, trains two steps
+//! of its tiny config, validates (rendering a sample WAV; under 100 clips nothing is held
+//! out, so from training clips) and writes a checkpoint; a dataset that lists a missing
+//! file is refused naming it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

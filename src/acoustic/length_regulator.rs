@@ -29,7 +29,7 @@ pub fn round_frames(frames: &Tensor) -> Tensor {
     (ends - starts).clamp_min(0)
 }
 
-/// Expands `enc` [B, S, D] by integer `frames` [B, S] → ([B, T, D], lengths [B] int64),
+/// Expands `enc` [B, S, D] by integer `frames` [B, S] → ([B, T, D], lengths `[B]` int64),
 /// T being the longest total (shorter ones are zero-padded).
 pub fn regulate_len(frames: &Tensor, enc: &Tensor) -> (Tensor, Tensor) {
     let lens = frames.sum_dim_intlist(1, false, Kind::Int64); // [B]

@@ -50,7 +50,7 @@ mod tests {
     fn recovers_a_clear_diagonal_and_covers_every_symbol() {
         // 10 frames, 3 symbols; frames 0-1 → 0, 2-6 → 1, 7-9 → 2.
         let truth = [2usize, 5, 3];
-        let owner: Vec<usize> = truth.iter().enumerate().flat_map(|(s, &d)| std::iter::repeat(s).take(d)).collect();
+        let owner: Vec<usize> = truth.iter().enumerate().flat_map(|(s, &d)| std::iter::repeat_n(s, d)).collect();
         let log_p: Vec<f32> = owner.iter().flat_map(|&s| (0..3).map(move |j| if j == s { -0.1 } else { -5.0 })).collect();
         assert_eq!(mas_durations(&log_p, 10, 3), vec![2, 5, 3]);
     }

@@ -98,7 +98,7 @@ impl Controls {
 pub struct InferOutput {
     /// [B, n_mel, T] log-mel (zero beyond each length).
     pub mel: Tensor,
-    /// [B] frames.
+    /// `[B]` frames.
     pub mel_lens: Tensor,
     /// [B, S] frames per symbol after the pace (int64).
     pub frames: Tensor,

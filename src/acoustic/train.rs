@@ -71,10 +71,11 @@ pub fn collate(items: &[&Utterance], device: Device) -> Result<Batch> {
 /// Most utterances validation runs on (one padded batch).
 pub const VALIDATION_UTTERANCES: usize = 32;
 
-/// Takes the last 1 % of `usable` (dataset order) out of it and returns up to
-/// [`VALIDATION_UTTERANCES`] of them, evenly spread; `None` under 100 utterances.
+/// Takes the hold-out of every model ([`crate::data::holdout`]: the last 1 %, in dataset
+/// order) out of `usable` and returns up to [`VALIDATION_UTTERANCES`] of them, evenly
+/// spread; `None` when nothing is held out (under 100 utterances).
 fn split_validation(usable: &mut Vec<Utterance>) -> Option<Vec<Utterance>> {
-    let holdout = usable.len() / 100;
+    let holdout = crate::data::holdout(usable.len());
     if holdout == 0 {
         return None;
     }

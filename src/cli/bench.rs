@@ -164,7 +164,9 @@ pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
 fn run_say(g: &GlobalArgs, a: SayBenchArgs) -> Result<()> {
     use crate::bench::say;
     use crate::vocoder::Family;
-    if !(a.minutes > 0.0 && a.minutes <= 600.0) || !(a.buffer > 0.0) {
+    // Written so that NaN fails too.
+    let valid = a.minutes > 0.0 && a.minutes <= 600.0 && a.buffer > 0.0;
+    if !valid {
         return Err(crate::Error::arg("--minutes must be in (0, 600] and --buffer positive"));
     }
     let families: Vec<Family> = Family::parse_list(&a.families)?.unwrap_or_else(|| Family::ALL.to_vec());

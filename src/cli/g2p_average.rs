@@ -38,7 +38,7 @@ fn line(label: &str, s: &G2pScores) {
 
 pub fn run(g: &GlobalArgs, a: G2pAverageArgs) -> Result<()> {
     let device = super::pick_device(g)?;
-    if a.models.iter().any(|m| *m == a.out) {
+    if a.models.contains(&a.out) {
         return Err(Error::arg("--out must be a new directory, not one of the models averaged"));
     }
     let models = a.models.iter().map(|dir| Ok((dir.clone(), LoadedG2p::load(dir, device)?))).collect::<Result<Vec<_>>>()?;

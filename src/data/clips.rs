@@ -1,12 +1,11 @@
-//! Training audio for the vocoders: the clips of an LJSpeech-layout directory
-//! (`metadata.csv` ids → `wavs/<id>.wav`, else every `wavs/*.wav`), read from disk per
-//! batch (corpora of any size) or held in memory, and random fixed-length windows of them,
-//! zero-padded when a clip is shorter.
+//! Training audio for the vocoders: the clips of a dataset (the rows [`Dataset::open`]
+//! keeps, as the acoustic model sees them; a directory without `metadata.csv` gives every
+//! `wavs/*.wav`), read from disk per batch (corpora of any size) or held in memory, and
+//! random fixed-length windows of them, zero-padded when a clip is shorter.
 //!
-//! Each family applies its reference's level recipe on top: HiFi-GAN's `meldataset.py`
-//! peak-normalises every clip to 0.95 (`gan`, `vae`: [`AudioClips::peak_normalised`]);
-//! WaveGlow and DiffWave train on the audio as recorded (`flow`, `diffusion`, through
-//! [`Segments`](super::segments::Segments), which adds each window's mel).
+//! Each family applies its reference's level recipe on top ([`Level`]): HiFi-GAN's
+//! `meldataset.py` peak-normalises every clip to 0.95 (`gan`, `vae`); WaveGlow, DiffWave and
+//! WaveRNN train on the audio as recorded (`flow`, `diffusion`, `ar`).
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -15,9 +14,27 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use tch::{Device, Tensor};
 
+use super::dataset::{Dataset, DatasetOptions};
+use super::report::ProblemKind;
 use crate::audio::resample::resample;
 use crate::audio::{read_wav, Audio};
 use crate::error::{Error, Result};
+
+/// How a family's reference levels its training audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// As recorded (WaveGlow, DiffWave, WaveRNN).
+    AsRecorded,
+    /// Every clip peak-normalised to 0.95 (HiFi-GAN's `meldataset.py`).
+    PeakNormalised,
+}
+
+/// How many of a dataset's `rows` every model holds out for validation, from the end (in
+/// metadata order): 1 %. Under 100 rows nothing is held out, and a model validates on its
+/// training rows instead (a tiny dataset is for checking that a model learns at all).
+pub fn holdout(rows: usize) -> usize {
+    rows / 100
+}
 
 /// Where clips come from.
 #[derive(Debug, Clone)]
@@ -53,20 +70,24 @@ fn normalize(samples: &mut [f32]) {
     samples.iter_mut().for_each(|s| *s *= g);
 }
 
-/// The WAV files a dataset lists (`metadata.csv` first column), else every `wavs/*.wav`,
-/// in order; a listed file that is missing is an error naming it.
-pub fn dataset_wavs(dir: &Path) -> Result<Vec<PathBuf>> {
-    let meta = dir.join("metadata.csv");
-    let wavs = dir.join("wavs");
-    let paths: Vec<PathBuf> = if meta.is_file() {
-        let text = std::fs::read_to_string(&meta).map_err(|e| Error::io(&meta, e))?;
-        let paths: Vec<PathBuf> =
-            text.lines().filter_map(|l| l.split('|').next()).map(str::trim).filter(|id| !id.is_empty()).map(|id| wavs.join(format!("{id}.wav"))).collect();
-        if let Some(missing) = paths.iter().find(|p| !p.is_file()) {
-            return Err(Error::arg(format!("{}: {} is listed but missing", meta.display(), missing.display())));
+/// The WAV files of a dataset at `sample_rate`, in order: the rows [`Dataset::open`] keeps
+/// (rows it leaves out are listed on stderr; a listed file that is missing is an error naming
+/// it), else every `wavs/*.wav` when there is no `metadata.csv`.
+pub fn dataset_wavs(dir: &Path, sample_rate: u32) -> Result<Vec<PathBuf>> {
+    let paths: Vec<PathBuf> = if dir.join("metadata.csv").is_file() {
+        // Text is not read: a vocoder's row needs its audio only.
+        let opts = DatasetOptions { sample_rate, ..Default::default() };
+        let (dataset, report) = Dataset::open(dir, &opts)?;
+        if let Some(missing) = report.problems.iter().find(|p| p.kind == ProblemKind::MissingWav) {
+            let wav = dir.join("wavs").join(format!("{}.wav", missing.id));
+            return Err(Error::arg(format!("{}: {} is listed but missing", dir.join("metadata.csv").display(), wav.display())));
         }
-        paths
+        if report.excluded().count() > 0 {
+            eprint!("{report}");
+        }
+        dataset.items.into_iter().map(|item| item.wav).collect()
     } else {
+        let wavs = dir.join("wavs");
         let mut found: Vec<PathBuf> = std::fs::read_dir(&wavs)
             .map_err(|e| Error::io(&wavs, e))?
             .flatten()
@@ -77,18 +98,17 @@ pub fn dataset_wavs(dir: &Path) -> Result<Vec<PathBuf>> {
         found
     };
     if paths.is_empty() {
-        return Err(Error::arg(format!("{}: no WAV files listed (metadata.csv + wavs/<id>.wav expected); a vocoder needs at least one", dir.display())));
+        return Err(Error::arg(format!("{}: no usable WAV files (metadata.csv + wavs/<id>.wav expected); a vocoder needs at least one", dir.display())));
     }
     Ok(paths)
 }
 
 impl AudioClips {
-    /// The dataset in `dir`, split into (training, validation): the last ~1 % of the clips
-    /// (at least one when there are two or more) are held out; a single clip is both.
+    /// The dataset in `dir`, split into (training, validation) by [`holdout`]; under 100
+    /// clips both are every clip.
     pub fn open(dir: &Path, sample_rate: u32) -> Result<(AudioClips, AudioClips)> {
-        let mut files = dataset_wavs(dir)?;
-        let holdout = if files.len() > 1 { (files.len() / 100).max(1) } else { 0 };
-        let val = files.split_off(files.len() - holdout);
+        let mut files = dataset_wavs(dir, sample_rate)?;
+        let val = files.split_off(files.len() - holdout(files.len()));
         let val = if val.is_empty() { files.clone() } else { val };
         Ok((AudioClips::from_wavs(files, sample_rate)?, AudioClips::from_wavs(val, sample_rate)?))
     }
@@ -109,9 +129,9 @@ impl AudioClips {
         Ok(AudioClips { source: Source::Memory(clips), sample_rate, peak_normalise: false })
     }
 
-    /// The same clips, each peak-normalised to 0.95 when read (HiFi-GAN's recipe).
-    pub fn peak_normalised(mut self) -> AudioClips {
-        self.peak_normalise = true;
+    /// The same clips, levelled by `level` when read.
+    pub fn levelled(mut self, level: Level) -> AudioClips {
+        self.peak_normalise = level == Level::PeakNormalised;
         self
     }
 
@@ -215,7 +235,7 @@ mod tests {
     #[test]
     fn batches_are_windows_of_normalised_clips() {
         let ramp: Vec<f32> = (0..1000).map(|i| i as f32 / 2000.0).collect();
-        let clips = AudioClips::from_samples(vec![ramp.clone(), vec![0.1; 10]], 22050).unwrap().peak_normalised();
+        let clips = AudioClips::from_samples(vec![ramp.clone(), vec![0.1; 10]], 22050).unwrap().levelled(Level::PeakNormalised);
         let mut rng = StdRng::seed_from_u64(0);
         let b = clips.random_batch(&mut rng, 8, 64, Device::Cpu).unwrap();
         assert_eq!(b.size(), [8, 64]);
@@ -237,14 +257,15 @@ mod tests {
         for name in ["b", "a"] {
             crate::audio::write_wav(dir.join("wavs").join(format!("{name}.wav")), &audio, crate::audio::SampleFormat::Float32).unwrap();
         }
-        let found = dataset_wavs(&dir).unwrap();
+        let found = dataset_wavs(&dir, 22050).unwrap();
         assert_eq!(found.iter().map(|p| p.file_stem().unwrap().to_str().unwrap()).collect::<Vec<_>>(), ["a", "b"]);
         let (train, val) = AudioClips::open(&dir, 22050).unwrap();
-        assert_eq!((train.len(), val.len()), (1, 1));
+        // Under 100 clips nothing is held out: validation sees the training clips.
+        assert_eq!((train.len(), val.len()), (2, 2));
         let memory = train.into_memory().unwrap();
         assert_eq!(memory.clip(0).unwrap().len(), 2048);
         std::fs::write(dir.join("metadata.csv"), "a|text\nmissing|text\n").unwrap();
-        let err = dataset_wavs(&dir).unwrap_err().to_string();
+        let err = dataset_wavs(&dir, 22050).unwrap_err().to_string();
         assert!(err.contains("missing.wav"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

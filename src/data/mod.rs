@@ -27,33 +27,32 @@
 //!     let b = data::AcousticBatch::collate(&refs)?; // ids [B, L], mel [B, n_mels, F], pitch/energy [B, F]
 //! }
 //!
-//! // Vocoders: random (audio, mel) segments, made ahead on worker threads.
-//! let sampler = Arc::new(data::SegmentSampler::from_dataset(&dataset, &cache, 32, 0)?);
-//! let s = Arc::clone(&sampler);
-//! let mut batches = data::Prefetcher::new(2, 4, None, move |k| Ok(s.batch(k, 16)))?;
-//! let first = batches.next().unwrap()?; // audio [16, 32 * 256], mel [16, 80, 32]
+//! // Vocoders: random (audio, mel) windows with the validation hold-out, mels on the device.
+//! let mut segments = data::Segments::open("data/fixtures".as_ref(), &mel, data::Level::PeakNormalised, 0, tch::Device::Cpu)?;
+//! let (audio, mels) = segments.batch(16, 32)?; // audio [16, 32 * 256], mel [16, 80, 32]
 //! # Ok(()) }
 //! ```
 //!
 //! Public API: [`Dataset::open`] → ([`Dataset`] of [`Item`]s, [`Report`]); [`FeatureCache`]
-//! (mel `[n_mels, frames]`, pitch `[frames]`, energy `[frames]`, ids); [`SegmentSampler`];
-//! [`BucketBatcher`] + [`AcousticBatch`]; [`Prefetcher`].
+//! (mel `[n_mels, frames]`, pitch `[frames]`, energy `[frames]`, ids);
+//! [`BucketBatcher`] + [`AcousticBatch`] (the acoustic model); [`Segments`] over
+//! [`AudioClips`] (the vocoders), both with the one hold-out rule of [`holdout`].
 
 pub mod batch;
 pub mod cache;
+pub mod clips;
 pub mod dataset;
-pub mod prefetch;
 pub mod report;
-pub mod segment;
+pub mod segments;
 
 use std::sync::Arc;
 
 pub use batch::{AcousticBatch, BucketBatcher, BucketConfig, MEL_PAD};
 pub use cache::{FeatureCache, Features, Served, FORMAT_VERSION};
+pub use clips::{holdout, AudioClips, Level};
 pub use dataset::{load_audio, Dataset, DatasetOptions, Item};
-pub use prefetch::Prefetcher;
 pub use report::{Histogram, Problem, ProblemKind, Report, Severity};
-pub use segment::{Clip, SegmentBatch, SegmentSampler};
+pub use segments::Segments;
 
 /// The text step: normalized text → phoneme ids, or an error saying why the text cannot be
 /// read. In Ferry this is the text frontend (`crate::text`); any function fits.

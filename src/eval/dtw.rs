@@ -67,7 +67,7 @@ mod tests {
     fn aligns_a_stretched_sequence() {
         let a = [0.0, 1.0, 2.0, 3.0];
         let b = [0.0, 1.0, 1.0, 2.0, 3.0, 3.0];
-        let (path, cost) = dtw_path(a.len(), b.len(), |i, j| (a[i] - b[j]) as f64 * (a[i] - b[j]) as f64);
+        let (path, cost) = dtw_path(a.len(), b.len(), |i, j| (a[i] - b[j]) * (a[i] - b[j]));
         assert_eq!(cost, 0.0);
         assert_eq!(path, vec![(0, 0), (1, 1), (1, 2), (2, 3), (3, 4), (3, 5)]);
     }

@@ -114,7 +114,7 @@ fn below_thousand(n: u32) -> Vec<String> {
     let rest = n % 100;
     if rest >= 20 {
         out.push(TENS[(rest / 10) as usize].to_string());
-        if rest % 10 > 0 {
+        if !rest.is_multiple_of(10) {
             out.push(ONES[(rest % 10) as usize].to_string());
         }
     } else if rest > 0 {

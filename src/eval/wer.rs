@@ -47,8 +47,8 @@ pub fn align_words<S: AsRef<str>>(reference: &[S], hypothesis: &[S]) -> WordErro
     for (i, row) in cost.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        cost[0][j] = j;
+    for (j, c) in cost[0].iter_mut().enumerate() {
+        *c = j;
     }
     for i in 1..=n {
         for j in 1..=m {

@@ -60,7 +60,7 @@ impl FromStr for Mode {
 /// One trial, before any per-listener shuffling.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trial {
-    /// Stable key stored with the ratings, e.g. "mushra:3", "ab:3:<id>:<id>", "mos:<id>".
+    /// Stable key stored with the ratings, e.g. `mushra:3`, `ab:3:<id>:<id>`, `mos:<id>`.
     pub key: String,
     /// `Sentence::index`.
     pub sentence: usize,

@@ -13,6 +13,9 @@
 //! on the accept loop `ferry serve` uses ([`crate::httpd`]): a 10 s limit on the request
 //! head, bodies over 64 KiB refused before they are read, a panic answered with a 500.
 
+// Handlers return axum's `Response` as their error, as axum's own extractors do.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

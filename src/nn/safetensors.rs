@@ -142,7 +142,7 @@ pub fn write(path: impl AsRef<Path>, tensors: &[(String, Tensor)], float_kind: O
     write_with_metadata(path, tensors, float_kind, &Metadata::new())
 }
 
-/// [`write`] with string metadata in the header.
+/// [`write()`] with string metadata in the header.
 pub fn write_with_metadata(path: impl AsRef<Path>, tensors: &[(String, Tensor)], float_kind: Option<Kind>, metadata: &Metadata) -> Result<()> {
     let path = path.as_ref();
     let mut header = serde_json::Map::new();

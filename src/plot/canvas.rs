@@ -37,9 +37,9 @@ impl Canvas {
         }
         let a = alpha.min(1.0);
         let i = (y as usize * self.width + x as usize) * 3;
-        for k in 0..3 {
-            let old = self.rgb[i + k] as f64;
-            self.rgb[i + k] = (old + (colour[k] as f64 - old) * a).round() as u8;
+        for (px, &c) in self.rgb[i..i + 3].iter_mut().zip(colour.iter()) {
+            let old = *px as f64;
+            *px = (old + (c as f64 - old) * a).round() as u8;
         }
     }
 

@@ -40,9 +40,9 @@ pub fn fnv1a(s: &str) -> u64 {
 
 pub fn split_of(word: &str) -> Split {
     let h = fnv1a(word);
-    if h % 20 == 0 {
+    if h.is_multiple_of(20) {
         Split::Test
-    } else if (h / 20) % 100 == 0 {
+    } else if (h / 20).is_multiple_of(100) {
         Split::Valid
     } else {
         Split::Train
@@ -248,7 +248,7 @@ impl WeightAverage {
         let vars = vs.variables();
         for (name, mean) in &self.means {
             if let Some(w) = vars.get(name) {
-                let _ = w.shallow_clone().copy_(mean);
+                w.shallow_clone().copy_(mean);
             }
         }
     }
@@ -388,13 +388,13 @@ pub fn train(lex: &Lexicon, o: &TrainOptions) -> Result<G2pScores> {
             let elapsed = start.elapsed().as_secs_f64();
             let out_of_time = elapsed > o.minutes * 60.0 || step >= o.max_steps;
             let progress = (elapsed / (o.minutes * 60.0)).max(step as f64 / o.max_steps as f64);
-            if o.average_from.is_some_and(|f| progress >= f) && step % AVERAGE_EVERY == 0 {
+            if o.average_from.is_some_and(|f| progress >= f) && step.is_multiple_of(AVERAGE_EVERY) {
                 average.add(&vs);
             }
-            if step % 50 == 0 {
+            if step.is_multiple_of(50) {
                 eprintln!("step {step:6}  loss {ema_loss:.4}  lr {lr:.2e}  {:.0} s", elapsed);
             }
-            if step % o.eval_every == 0 || out_of_time {
+            if step.is_multiple_of(o.eval_every) || out_of_time {
                 validate_and_keep(&format!("step {step:6}"), &model, &vs, &valid, &mut best, o)?;
             }
             if out_of_time {

@@ -434,7 +434,7 @@ fn roman_numeral(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
     let (core, cs, i, prev) = (a.core, a.cs, a.i, a.prev);
     let v = num::roman(core)?;
     let prev_l = prev.map(|p| p.to_ascii_lowercase()).unwrap_or_default();
-    if ab::ROMAN_CARDINAL_CONTEXT.contains(&prev_l.as_str()) && (core.len() > 1 || core != "I" || prev_l != "war") {
+    if ab::ROMAN_CARDINAL_CONTEXT.contains(&prev_l.as_str()) && (core != "I" || prev_l != "war") {
         words(out, num::cardinal_u64(v as u64));
         return Some(1);
     }
@@ -443,7 +443,8 @@ fn roman_numeral(a: &At, out: &mut Vec<Norm>) -> Option<usize> {
             .is_some_and(|p| p.len() > 1 && p.chars().next().is_some_and(|ch| ch.is_ascii_uppercase()) && p.chars().skip(1).all(|ch| ch.is_ascii_lowercase()))
         && cs[i - 1].trail.is_empty();
     let not_pronoun = core != "I" || (i >= 2 && cs.get(i + 1).is_none_or(|n| !n.core.chars().next().is_some_and(|ch| ch.is_ascii_lowercase())));
-    if after_name && not_pronoun && (core.len() > 1 || i >= 2 || core != "I") && !(core == "I" && i < 2) {
+    // `not_pronoun` lets "I" through only from the third token on ("King Henry I").
+    if after_name && not_pronoun {
         words(out, ["the"]);
         words(out, num::ordinal(&v.to_string()));
         return Some(1);
@@ -637,9 +638,9 @@ fn email(core: &str) -> Option<Vec<Norm>> {
 fn url(core: &str) -> Option<Vec<Norm>> {
     let l = core.to_ascii_lowercase();
     let (rest, scheme) = if let Some(r) = l.strip_prefix("https://") {
-        (&core[8..], r.len() > 0)
+        (&core[8..], !r.is_empty())
     } else if let Some(r) = l.strip_prefix("http://") {
-        (&core[7..], r.len() > 0)
+        (&core[7..], !r.is_empty())
     } else {
         (core, false)
     };

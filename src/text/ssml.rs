@@ -383,7 +383,7 @@ pub fn parse(src: &str) -> Result<Vec<Item>> {
             return Err(err(src, p.pos + raw.find('>').unwrap_or(0), "stray '>' in text; write &gt;"));
         }
         let t = unescape(raw).map_err(|m| err(src, p.pos + raw.find('&').unwrap_or(0), m))?;
-        if !t.trim().is_empty() && (!seen_speak || (stack.is_empty() && seen_speak)) {
+        if !t.trim().is_empty() && (!seen_speak || stack.is_empty()) {
             return Err(err(src, p.pos, "text outside <speak>...</speak>"));
         }
         match capture.as_mut() {

@@ -130,7 +130,7 @@ pub struct Status {
 
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "{:<12} {:<10} {:>15} {:>17} {:>10}  {}", "stage", "model", "step/target", "CPU-h/budget", "val", "note")?;
+        writeln!(f, "{:<12} {:<10} {:>15} {:>17} {:>10}  note", "stage", "model", "step/target", "CPU-h/budget", "val")?;
         for s in &self.stages {
             let val = headline(&s.last_validation);
             writeln!(

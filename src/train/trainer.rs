@@ -242,7 +242,7 @@ impl Trainer {
             if step % cfg.log_every.max(1) == 0 || last {
                 write_log(&mut log, &log_path, "train", step, t0.elapsed().as_secs_f64(), cpu_s, &losses)?;
             }
-            if (cfg.validate_every > 0 && step % cfg.validate_every == 0) || (last && cfg.validate_every > 0) {
+            if cfg.validate_every > 0 && (step % cfg.validate_every == 0 || last) {
                 let dir = cfg.out_dir.join("val").join(format!("step_{step:08}"));
                 std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
                 let val = tch::no_grad(|| task.validate(step, &dir))?;
@@ -458,7 +458,7 @@ mod tests {
         // A zero budget: one step runs, then the run stops and checkpoints (checkpoint_every is 10).
         let first = Trainer::new(TrainerConfig { minutes: Some(0.0), ..cfg(tmp.path(), 40, false) }).run(&mut Regression::new()).unwrap();
         assert_eq!((first.steps, first.stopped), (1, Some(StopReason::Budget)));
-        let (tensors, meta) = crate::nn::safetensors::read_with_metadata(&tmp.path().join("checkpoint.safetensors")).unwrap();
+        let (tensors, meta) = crate::nn::safetensors::read_with_metadata(tmp.path().join("checkpoint.safetensors")).unwrap();
         assert!(!tensors.is_empty());
         assert_eq!(super::super::checkpoint::checkpoint_step(tmp.path(), &meta).unwrap(), 1);
         let after_first = Spent::from_metadata(&meta);
@@ -469,7 +469,7 @@ mod tests {
         let second = Trainer::new(cfg(tmp.path(), 25, true)).run(&mut Regression::new()).unwrap();
         assert_eq!((second.start_step, second.steps, second.stopped), (1, 25, None));
         let third = Trainer::new(cfg(tmp.path(), 40, true)).run(&mut Regression::new()).unwrap();
-        let (_, meta) = crate::nn::safetensors::read_with_metadata(&tmp.path().join("checkpoint.safetensors")).unwrap();
+        let (_, meta) = crate::nn::safetensors::read_with_metadata(tmp.path().join("checkpoint.safetensors")).unwrap();
         let spent = Spent::from_metadata(&meta);
         // The summary reports what the checkpoint holds (JSON floats round to within an ulp).
         assert_eq!((spent.steps, spent.segments.len()), (third.spent.steps, third.spent.segments.len()));

@@ -13,9 +13,9 @@ use tch::{Device, Tensor};
 
 use super::Losses;
 use crate::audio::mel_tch::MelTch;
-use crate::audio::{write_wav, Audio, Mel, MelConfig, SampleFormat};
+use crate::audio::{write_wav, Audio, Mel, SampleFormat};
+use crate::data::Segments;
 use crate::error::{Error, Result};
-use crate::vocoder::clips::AudioClips;
 use crate::vocoder::gan::losses::mel_l1;
 
 /// Mel-cepstral coefficients of the MCD.
@@ -37,38 +37,13 @@ impl ValidationPlan {
     pub const SHORT: ValidationPlan = ValidationPlan { clips: 4, seconds: 2.0 };
 }
 
-/// The voice's mel (the vocoder's input) and HiFi-GAN's loss mel, on the training device.
-pub struct ValidationMels {
-    input: MelTch,
-    loss: MelTch,
-    device: Device,
-}
-
-impl ValidationMels {
-    pub fn new(mel: &MelConfig, device: Device) -> Result<ValidationMels> {
-        Ok(ValidationMels { input: MelTch::new(mel, device)?, loss: MelTch::new(&mel.loss_mel(), device)?, device })
-    }
-
-    /// The vocoder input of audio `[B, T]`: `[B, n_mels, T / hop]`.
-    pub fn input(&self, audio: &Tensor) -> Tensor {
-        self.input.forward(audio)
-    }
-}
-
-/// Renders the first `plan.clips` clips of `val` through `render` (`[1, n_mels, F]` log-mel →
-/// `[1, F·hop]` audio) and scores them; the first rendering is written to `dir` as
-/// `NAME.wav` and its mel as `NAME_mel.png`.
-pub fn render_validation(
-    val: &AudioClips,
-    mels: &ValidationMels,
-    plan: ValidationPlan,
-    dir: &Path,
-    name: &str,
-    mut render: impl FnMut(&Tensor) -> Result<Tensor>,
-) -> Result<Losses> {
-    let cfg = mels.input.config();
-    let (sr, hop) = (cfg.sampling_rate, cfg.hop_size);
-    let device = mels.device;
+/// Renders the first `plan.clips` held-out clips of `data` through `render` (`[1, n_mels, F]`
+/// log-mel → `[1, F·hop]` audio) and scores them; the first rendering is written to `dir`
+/// as `NAME.wav` and its mel as `NAME_mel.png`.
+pub fn render_validation(data: &Segments, plan: ValidationPlan, dir: &Path, name: &str, mut render: impl FnMut(&Tensor) -> Result<Tensor>) -> Result<Losses> {
+    let (input, val, device) = (data.mel(), data.val(), data.device());
+    let loss = MelTch::new(&input.config().loss_mel(), device)?;
+    let (sr, hop) = (input.config().sampling_rate, input.config().hop_size);
     let max = (plan.seconds * sr as f64) as usize;
     let (mut l1, mut mcd, mut n) = (0.0, 0.0, 0usize);
     for i in 0..val.len().min(plan.clips) {
@@ -79,11 +54,11 @@ pub fn render_validation(
         }
         clip.truncate(len);
         let y = Tensor::from_slice(&clip).unsqueeze(0).to_device(device); // [1, T]
-        let mel = mels.input.forward(&y); // [1, n_mels, F]
+        let mel = input.forward(&y); // [1, n_mels, F]
         let y_hat = render(&mel)?.to_device(device).to_kind(tch::Kind::Float); // [1, T]
         let y_hat = y_hat.narrow(1, 0, y_hat.size()[1].min(len as i64));
-        l1 += mel_l1(&mels.loss.forward(&y), &mels.loss.forward(&y_hat)).double_value(&[]);
-        let mel_hat = Mel::from_tensor(&mels.input.forward(&y_hat).to_device(Device::Cpu))?;
+        l1 += mel_l1(&loss.forward(&y), &loss.forward(&y_hat)).double_value(&[]);
+        let mel_hat = Mel::from_tensor(&input.forward(&y_hat).to_device(Device::Cpu))?;
         let mel_ref = Mel::from_tensor(&mel.to_device(Device::Cpu))?;
         mcd += crate::eval::mcd::mcd_mel(&mel_ref, &mel_hat, MCD_ORDER).map_or(0.0, |m| m.db);
         if n == 0 {

@@ -6,14 +6,12 @@
 //! are listed once, in [`registry`]; their configs share [`model_config::ModelConfig`].
 
 pub mod ar;
-pub mod clips;
 pub mod diffusion;
 pub mod flow;
 pub mod gan;
 pub mod griffin_lim;
 pub mod model_config;
 pub mod registry;
-pub mod segments;
 pub mod stream;
 pub mod vae;
 
@@ -68,7 +66,7 @@ impl Family {
     /// Whether the same mel always gives the same audio (no sampling noise) with the
     /// family's default model.
     pub fn is_deterministic(self) -> bool {
-        registry::default_of(self).map_or(true, |m| m.deterministic)
+        registry::default_of(self).is_none_or(|m| m.deterministic)
     }
 }
 

@@ -30,7 +30,7 @@ pub fn tone_utterance(ids: &[i64], durs: &[usize], mel: &MelConfig) -> Utterance
             samples.push((amp * phase.sin()) as f32);
             phase += 2.0 * std::f64::consts::PI * f / sr;
         }
-        pitch.extend(std::iter::repeat(f as f32).take(d));
+        pitch.extend(std::iter::repeat_n(f as f32, d));
     }
     let m = MelExtractor::new(mel).unwrap().compute(&samples);
     assert_eq!(m.frames, pitch.len());

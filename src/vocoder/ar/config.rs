@@ -157,7 +157,7 @@ impl Config {
         if self.rnn_dims == 0 || self.fc_dims == 0 || self.compute_dims == 0 {
             return bad("rnn_dims, fc_dims and compute_dims must be positive".into());
         }
-        if self.res_out_dims < 4 || self.res_out_dims % 4 != 0 {
+        if self.res_out_dims < 4 || !self.res_out_dims.is_multiple_of(4) {
             return bad(format!("res_out_dims must be a positive multiple of 4 (four auxiliary streams), got {}", self.res_out_dims));
         }
         if self.upsample_factors.is_empty() || self.upsample_factors.contains(&0) {
@@ -212,7 +212,7 @@ pub fn factors_for_hop(hop: usize) -> Vec<usize> {
     let mut n = hop.max(1);
     let mut p = 2;
     while n > 1 {
-        while n % p == 0 {
+        while n.is_multiple_of(p) {
             primes.push(p);
             n /= p;
         }

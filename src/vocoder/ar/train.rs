@@ -7,16 +7,16 @@
 
 use std::path::Path;
 
-use tch::{nn::VarStore, Device, Kind, Tensor};
+use tch::{nn::VarStore, Kind, Tensor};
 
 use super::config::{Config, Mode};
 use super::model::WaveRnn;
 use super::{mol, WaveRnnVocoder};
 use crate::audio::MelConfig;
+use crate::data::{Level, Segments};
 use crate::error::Result;
-use crate::train::validation::{render_validation, ValidationMels, ValidationPlan};
+use crate::train::validation::{render_validation, ValidationPlan};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, TrainSetup, TrainTask};
-use crate::vocoder::segments::Segments;
 use crate::vocoder::{VocodeOptions, Vocoder};
 
 /// Seed of the fixed held-out batch whose loss each validation reports.
@@ -26,7 +26,6 @@ const VAL_SEED: u64 = 0x5EED;
 pub struct WaveRnnTask {
     cfg: Config,
     mel: MelConfig,
-    device: Device,
     vs: VarStore,
     model: WaveRnn,
     opt: AdamW,
@@ -41,20 +40,20 @@ pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
     if let Some(b) = setup.batch_size {
         cfg.batch_size = b;
     }
-    let data = Segments::open(&setup.data_dir, &setup.mel, setup.seed)?;
-    Ok(Box::new(WaveRnnTask::new(cfg, data, setup.device, setup.seed)?))
+    let data = Segments::open(&setup.data_dir, &setup.mel, Level::AsRecorded, setup.seed, setup.device)?;
+    Ok(Box::new(WaveRnnTask::new(cfg, data, setup.seed)?))
 }
 
 impl WaveRnnTask {
     /// The model is built for `data`'s mel.
-    pub fn new(cfg: Config, data: Segments, device: Device, seed: u64) -> Result<Self> {
+    pub fn new(cfg: Config, data: Segments, seed: u64) -> Result<Self> {
         let mel = data.mel_config().clone();
         cfg.validate(&mel)?;
         tch::manual_seed(seed as i64);
-        let vs = VarStore::new(device);
+        let vs = VarStore::new(data.device());
         let model = WaveRnn::new(vs.root(), &cfg, mel.num_mels);
         let opt = AdamW::new(&vs, AdamWConfig { lr: cfg.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 });
-        Ok(Self { cfg, mel, device, vs, model, opt, data })
+        Ok(Self { cfg, mel, vs, model, opt, data })
     }
 
     pub fn model(&self) -> &WaveRnn {
@@ -112,7 +111,7 @@ pub fn encode_labels(x: &Tensor, classes: i64, mu_law: bool) -> Tensor {
 
 impl TrainTask for WaveRnnTask {
     fn train_step(&mut self, _step: u64) -> Result<Losses> {
-        let (audio, mel) = self.data.batch(self.cfg.batch_size, self.frames(), self.device)?;
+        let (audio, mel) = self.data.batch(self.cfg.batch_size, self.frames())?;
         let loss = self.loss(&audio, &mel, true);
         self.opt.zero_grad();
         loss.backward();
@@ -124,11 +123,10 @@ impl TrainTask for WaveRnnTask {
     /// The loss of a fixed held-out batch, and the held-out clips generated sample by sample
     /// through the inference path users run (a copy of the weights; seed 0).
     fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
-        let (audio, mel) = self.data.val_batch(self.cfg.batch_size, self.frames(), VAL_SEED, self.device)?;
+        let (audio, mel) = self.data.val_batch(self.cfg.batch_size, self.frames(), VAL_SEED)?;
         let loss = tch::no_grad(|| self.loss(&audio, &mel, false)).double_value(&[]);
         let voc = self.inference()?;
-        let mels = ValidationMels::new(self.data.mel_config(), self.device)?;
-        let scores = render_validation(self.data.val(), &mels, ValidationPlan::SHORT, dir, "wavernn", |mel| voc.vocode(mel, &VocodeOptions::default()))?;
+        let scores = render_validation(&self.data, ValidationPlan::SHORT, dir, "wavernn", |mel| voc.vocode(mel, &VocodeOptions::default()))?;
         Ok(scores.with("val_loss", loss))
     }
 

@@ -11,11 +11,11 @@ use super::config::Config;
 use super::model::DiffWave;
 use super::schedule::Schedule;
 use super::DiffWaveVocoder;
+use crate::data::{Level, Segments};
 use crate::error::Result;
 use crate::nn::noise::gaussian;
-use crate::train::validation::{render_validation, ValidationMels, ValidationPlan};
+use crate::train::validation::{render_validation, ValidationPlan};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, TrainSetup, TrainTask};
-use crate::vocoder::segments::Segments;
 use crate::vocoder::{VocodeOptions, Vocoder};
 
 /// The ε-prediction training task.
@@ -44,7 +44,8 @@ pub fn epsilon_loss(model: &DiffWave, schedule: &Schedule, audio: &Tensor, mel: 
 }
 
 impl DiffWaveTask {
-    pub fn new(cfg: Config, data: Segments, device: Device, seed: u64, batch_size: Option<usize>) -> Result<Self> {
+    pub fn new(cfg: Config, data: Segments, seed: u64, batch_size: Option<usize>) -> Result<Self> {
+        let device = data.device();
         cfg.validate()?;
         tch::manual_seed(seed as i64);
         let vs = VarStore::new(device);
@@ -69,13 +70,13 @@ impl DiffWaveTask {
 /// `ferry train diffusion`: DiffWave on `setup`'s dataset (default config: the registry's).
 pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
     let cfg = setup.vocoder_config("diffwave")?;
-    let data = Segments::open(&setup.data_dir, &setup.mel, setup.seed)?;
-    Ok(Box::new(DiffWaveTask::new(cfg, data, setup.device, setup.seed, setup.batch_size)?))
+    let data = Segments::open(&setup.data_dir, &setup.mel, Level::AsRecorded, setup.seed, setup.device)?;
+    Ok(Box::new(DiffWaveTask::new(cfg, data, setup.seed, setup.batch_size)?))
 }
 
 impl TrainTask for DiffWaveTask {
     fn train_step(&mut self, _step: u64) -> Result<Losses> {
-        let (audio, mel) = self.data.batch(self.batch_size, self.cfg.crop_mel_frames, self.device)?;
+        let (audio, mel) = self.data.batch(self.batch_size, self.cfg.crop_mel_frames)?;
         let b = self.batch_size as i64;
         let t: Vec<i64> = (0..b).map(|_| self.rng.gen_range(0..self.schedule.len() as i64)).collect();
         let eps = gaussian(&mut self.rng, &audio.size(), self.device);
@@ -91,7 +92,7 @@ impl TrainTask for DiffWaveTask {
     }
 
     fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
-        let (audio, mel) = self.data.first(2 * self.cfg.sample_rate as usize / self.cfg.hop_samples, self.device)?;
+        let (audio, mel) = self.data.first(2 * self.cfg.sample_rate as usize / self.cfg.hop_samples)?;
         // A fixed-noise loss at every step of the schedule, comparable across validations.
         let mut rng = StdRng::seed_from_u64(17);
         let t: Vec<i64> = (0..self.schedule.len() as i64).step_by((self.schedule.len() / 8).max(1)).collect();
@@ -102,8 +103,7 @@ impl TrainTask for DiffWaveTask {
         // The held-out clips through the inference path users run (the fast schedule), on a
         // copy of the weights.
         let voc = self.inference()?;
-        let mels = ValidationMels::new(self.data.mel_config(), self.device)?;
-        let scores = render_validation(self.data.val(), &mels, ValidationPlan::SHORT, dir, "diffwave", |mel| voc.vocode(mel, &VocodeOptions::default()))?;
+        let scores = render_validation(&self.data, ValidationPlan::SHORT, dir, "diffwave", |mel| voc.vocode(mel, &VocodeOptions::default()))?;
         Ok(scores.with("val_eps_l2", loss))
     }
 

@@ -183,10 +183,10 @@ impl Config {
         if self.n_flows == 0 || self.n_mel_channels == 0 || self.n_early_every == 0 || w.n_layers == 0 || w.n_channels == 0 {
             return bad("n_flows, n_mel_channels, n_early_every, WN n_layers and n_channels must be positive".into());
         }
-        if self.n_group < 2 || self.n_group % 2 != 0 || self.n_early_size % 2 != 0 {
+        if self.n_group < 2 || !self.n_group.is_multiple_of(2) || !self.n_early_size.is_multiple_of(2) {
             return bad(format!("n_group ({}) and n_early_size ({}) must be even, n_group at least 2", self.n_group, self.n_early_size));
         }
-        if w.kernel_size % 2 == 0 || w.n_channels % 2 != 0 {
+        if w.kernel_size.is_multiple_of(2) || !w.n_channels.is_multiple_of(2) {
             return bad(format!("WN kernel_size ({}) must be odd and n_channels ({}) even", w.kernel_size, w.n_channels));
         }
         if self.remaining_channels() < 2 {
@@ -195,7 +195,7 @@ impl Config {
                 self.n_flows, self.n_early_size, self.n_early_every, self.n_group
             ));
         }
-        if self.hop_length == 0 || self.hop_length % self.n_group != 0 {
+        if self.hop_length == 0 || !self.hop_length.is_multiple_of(self.n_group) {
             return bad(format!("hop_length {} must be a multiple of n_group {}", self.hop_length, self.n_group));
         }
         if self.upsample_kernel_size < self.hop_length {

@@ -180,7 +180,7 @@ impl WaveGlow {
     }
 
     fn early_here(&self, k: usize) -> bool {
-        k > 0 && k % self.cfg.n_early_every == 0
+        k > 0 && k.is_multiple_of(self.cfg.n_early_every)
     }
 
     /// Audio `[B, T]` (T a multiple of the hop) with its mel `[B, n_mels, T / hop]` → latent.

@@ -4,15 +4,15 @@
 
 use std::path::Path;
 
-use tch::{nn::VarStore, Device, Kind, Tensor};
+use tch::{nn::VarStore, Kind, Tensor};
 
 use super::config::Config;
 use super::model::{nll_loss, WaveGlow};
 use super::WaveGlowVocoder;
+use crate::data::{Level, Segments};
 use crate::error::Result;
-use crate::train::validation::{render_validation, ValidationMels, ValidationPlan};
+use crate::train::validation::{render_validation, ValidationPlan};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, TrainSetup, TrainTask};
-use crate::vocoder::segments::Segments;
 use crate::vocoder::{VocodeOptions, Vocoder};
 
 /// The likelihood training task.
@@ -22,19 +22,18 @@ pub struct WaveGlowTask {
     model: WaveGlow,
     opt: AdamW,
     data: Segments,
-    device: Device,
     batch_size: usize,
 }
 
 impl WaveGlowTask {
-    pub fn new(cfg: Config, data: Segments, device: Device, seed: u64, batch_size: Option<usize>) -> Result<Self> {
+    pub fn new(cfg: Config, data: Segments, seed: u64, batch_size: Option<usize>) -> Result<Self> {
         cfg.validate()?;
         tch::manual_seed(seed as i64);
-        let vs = VarStore::new(device);
+        let vs = VarStore::new(data.device());
         let model = WaveGlow::new(vs.root(), &cfg);
         let opt = AdamW::new(&vs, AdamWConfig { lr: cfg.learning_rate, ..Default::default() });
         let batch_size = batch_size.unwrap_or(cfg.batch_size).max(1);
-        Ok(Self { cfg, vs, model, opt, data, device, batch_size })
+        Ok(Self { cfg, vs, model, opt, data, batch_size })
     }
 
     pub fn model(&self) -> &WaveGlow {
@@ -61,13 +60,13 @@ impl WaveGlowTask {
 /// `ferry train flow`: WaveGlow on `setup`'s dataset (default config: the registry's, `cpu`).
 pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
     let cfg = setup.vocoder_config("waveglow")?;
-    let data = Segments::open(&setup.data_dir, &setup.mel, setup.seed)?;
-    Ok(Box::new(WaveGlowTask::new(cfg, data, setup.device, setup.seed, setup.batch_size)?))
+    let data = Segments::open(&setup.data_dir, &setup.mel, Level::AsRecorded, setup.seed, setup.device)?;
+    Ok(Box::new(WaveGlowTask::new(cfg, data, setup.seed, setup.batch_size)?))
 }
 
 impl TrainTask for WaveGlowTask {
     fn train_step(&mut self, _step: u64) -> Result<Losses> {
-        let (audio, mel) = self.data.batch(self.batch_size, self.frames(), self.device)?;
+        let (audio, mel) = self.data.batch(self.batch_size, self.frames())?;
         let out = self.model.forward(&mel, &audio);
         let loss = nll_loss(&out, self.cfg.sigma);
         self.opt.backward_step(&loss);
@@ -77,12 +76,11 @@ impl TrainTask for WaveGlowTask {
 
     fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
         let frames = 2 * self.cfg.sampling_rate as usize / self.cfg.hop_length;
-        let (audio, mel) = self.data.first(frames, self.device)?;
+        let (audio, mel) = self.data.first(frames)?;
         let nll = self.nll(&audio, &mel);
         // The held-out clips through the inference path users run, on a copy of the weights.
         let voc = self.inference()?;
-        let mels = ValidationMels::new(self.data.mel_config(), self.device)?;
-        let scores = render_validation(self.data.val(), &mels, ValidationPlan::SHORT, dir, "waveglow", |mel| voc.vocode(mel, &VocodeOptions::default()))?;
+        let scores = render_validation(&self.data, ValidationPlan::SHORT, dir, "waveglow", |mel| voc.vocode(mel, &VocodeOptions::default()))?;
         Ok(scores.with("val_nll", nll))
     }
 

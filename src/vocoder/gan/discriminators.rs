@@ -111,6 +111,7 @@ enum NormConv {
 }
 
 impl NormConv {
+    #[allow(clippy::too_many_arguments)] // a Conv1d's own arguments, as the reference names them
     fn new(p: nn::Path, spectral: bool, cin: i64, cout: i64, k: i64, stride: i64, groups: i64, padding: i64) -> Self {
         if spectral {
             NormConv::Spectral(SnConv1d::new(p, cin, cout, k, stride, padding, groups))

@@ -9,8 +9,6 @@
 
 use std::path::Path;
 
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 use tch::{nn::VarStore, Device, Tensor};
 
 use super::config::Config;
@@ -22,11 +20,10 @@ use super::train_config::GanTrainConfig;
 use super::vocos::{self, VocosGenerator};
 use super::{FastGenerator, MODEL_NAME};
 use crate::audio::mel_tch::MelTch;
-use crate::audio::MelConfig;
+use crate::data::{Level, Segments};
 use crate::error::{Error, Result};
-use crate::train::validation::{render_validation, ValidationMels, ValidationPlan};
+use crate::train::validation::{render_validation, ValidationPlan};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, LrSchedule, TrainSetup, TrainTask};
-use crate::vocoder::clips::AudioClips;
 use crate::vocoder::model_config::ModelConfig;
 
 /// The generator being trained.
@@ -127,14 +124,11 @@ pub struct GanTask {
     opt_g: AdamW,
     opt_d: AdamW,
     schedule: LrSchedule,
-    /// The voice's mel: the generator's input.
-    input_mel: MelTch,
-    /// The same mel up to sr / 2: the L1 loss.
+    /// The voice's mel up to sr / 2: the L1 loss.
     loss_mel: MelTch,
     stft_loss: Option<MultiResolutionStftLoss>,
-    train: AudioClips,
-    val: AudioClips,
-    rng: StdRng,
+    /// Peak-normalised clips and their mels (the generator's input) on the device.
+    data: Segments,
 }
 
 /// Builds the task `ferry train gan` runs (default config: the registry's, HiFi-GAN `compact`; a config with
@@ -147,8 +141,7 @@ pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn crate::train::TrainTask>
     if let Some(b) = setup.batch_size {
         cfg.train.batch_size = b;
     }
-    let (train, val) = AudioClips::open(&setup.data_dir, setup.mel.sampling_rate)?;
-    Ok(Box::new(GanTask::new(cfg, &setup.mel, train, val, setup.device, setup.seed)?))
+    Ok(Box::new(GanTask::new(cfg, segments(setup)?, setup.seed)?))
 }
 
 /// Builds the task `ferry train vocos` runs (default config: the registry's, `vocos-cpu`).
@@ -157,8 +150,12 @@ pub fn vocos_train_task(setup: &TrainSetup) -> Result<Box<dyn crate::train::Trai
     if let Some(b) = setup.batch_size {
         cfg.train.batch_size = b;
     }
-    let (train, val) = AudioClips::open(&setup.data_dir, setup.mel.sampling_rate)?;
-    Ok(Box::new(GanTask::new_vocos(cfg, &setup.mel, train, val, setup.device, setup.seed)?))
+    Ok(Box::new(GanTask::new_vocos(cfg, segments(setup)?, setup.seed)?))
+}
+
+/// The dataset at HiFi-GAN's level (every clip peak-normalised to 0.95), as Vocos trains too.
+fn segments(setup: &TrainSetup) -> Result<Segments> {
+    Segments::open(&setup.data_dir, &setup.mel, Level::PeakNormalised, setup.seed, setup.device)
 }
 
 fn adamw(vs: &VarStore, cfg: &GanTrainConfig) -> AdamW {
@@ -167,24 +164,25 @@ fn adamw(vs: &VarStore, cfg: &GanTrainConfig) -> AdamW {
 
 impl GanTask {
     /// A HiFi-GAN task.
-    pub fn new(cfg: Config, mel: &MelConfig, train: AudioClips, val: AudioClips, device: Device, seed: u64) -> Result<Self> {
-        cfg.validate_for(mel)?;
+    pub fn new(cfg: Config, data: Segments, seed: u64) -> Result<Self> {
+        cfg.validate_for(data.mel_config())?;
         tch::manual_seed(seed as i64);
-        let gen_vs = VarStore::new(device);
-        let gen = GanGenerator::HifiGan(Generator::new(gen_vs.root(), &cfg, mel.num_mels as i64));
-        Self::with_generator(gen_vs, gen, mel, train, val, device, seed)
+        let gen_vs = VarStore::new(data.device());
+        let gen = GanGenerator::HifiGan(Generator::new(gen_vs.root(), &cfg, data.mel_config().num_mels as i64));
+        Self::with_generator(gen_vs, gen, data)
     }
 
     /// A Vocos task.
-    pub fn new_vocos(cfg: vocos::Config, mel: &MelConfig, train: AudioClips, val: AudioClips, device: Device, seed: u64) -> Result<Self> {
-        cfg.validate_for(mel)?;
+    pub fn new_vocos(cfg: vocos::Config, data: Segments, seed: u64) -> Result<Self> {
+        cfg.validate_for(data.mel_config())?;
         tch::manual_seed(seed as i64);
-        let gen_vs = VarStore::new(device);
-        let gen = GanGenerator::Vocos(VocosGenerator::new(gen_vs.root(), &cfg, mel.num_mels as i64));
-        Self::with_generator(gen_vs, gen, mel, train, val, device, seed)
+        let gen_vs = VarStore::new(data.device());
+        let gen = GanGenerator::Vocos(VocosGenerator::new(gen_vs.root(), &cfg, data.mel_config().num_mels as i64));
+        Self::with_generator(gen_vs, gen, data)
     }
 
-    fn with_generator(gen_vs: VarStore, gen: GanGenerator, mel: &MelConfig, train: AudioClips, val: AudioClips, device: Device, seed: u64) -> Result<Self> {
+    fn with_generator(gen_vs: VarStore, gen: GanGenerator, data: Segments) -> Result<Self> {
+        let device = data.device();
         let cfg = gen.train_config().clone();
         let disc_vs = VarStore::new(device);
         let discs = Discriminators::new(&disc_vs, &cfg);
@@ -193,8 +191,7 @@ impl GanTask {
         }
         let (opt_g, opt_d) = (adamw(&gen_vs, &cfg), adamw(&disc_vs, &cfg));
         Ok(Self {
-            input_mel: MelTch::new(mel, device)?,
-            loss_mel: MelTch::new(&mel.loss_mel(), device)?,
+            loss_mel: MelTch::new(&data.mel_config().loss_mel(), device)?,
             stft_loss: (cfg.lambda_stft > 0.0).then(|| MultiResolutionStftLoss::new(device)),
             schedule: LrSchedule::Exponential { gamma: cfg.lr_decay, every: cfg.steps_per_epoch },
             device,
@@ -204,10 +201,7 @@ impl GanTask {
             discs,
             opt_g,
             opt_d,
-            // HiFi-GAN's level recipe: every clip peak-normalised to 0.95.
-            train: train.peak_normalised(),
-            val: val.peak_normalised(),
-            rng: StdRng::seed_from_u64(seed),
+            data,
         })
     }
 
@@ -227,8 +221,8 @@ impl TrainTask for GanTask {
         self.opt_g.set_lr(lr);
         self.opt_d.set_lr(lr);
         let adversarial = step > cfg.warmup_steps;
-        let y = self.train.random_batch(&mut self.rng, cfg.batch_size, cfg.segment_size, self.device)?; // [B, T]
-        let mel = tch::no_grad(|| self.input_mel.forward(&y)); // [B, n_mels, F]
+        let hop = self.data.mel_config().hop_size;
+        let (y, mel) = self.data.batch(cfg.batch_size, cfg.segment_size / hop)?; // [B, T], [B, n_mels, T / hop]
         let y_hat = self.gen.forward(&mel); // [B, 1, T]
         let y = y.unsqueeze(1); // [B, 1, T]
 
@@ -281,8 +275,7 @@ impl TrainTask for GanTask {
     }
 
     fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
-        let mels = ValidationMels::new(self.input_mel.config(), self.device)?;
-        render_validation(&self.val, &mels, ValidationPlan::FULL, dir, "gan", |mel| Ok(self.gen.render(mel)))
+        render_validation(&self.data, ValidationPlan::FULL, dir, "gan", |mel| Ok(self.gen.render(mel)))
     }
 
     fn checkpoint_parts(&mut self) -> CheckpointParts<'_> {

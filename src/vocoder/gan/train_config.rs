@@ -143,7 +143,7 @@ impl GanTrainConfig {
 
     /// Checks the segment against the voice's mel: whole frames, at least one FFT window.
     pub fn validate_for(&self, model: &str, mel: &MelConfig) -> Result<()> {
-        if self.segment_size < mel.n_fft || self.segment_size % mel.hop_size != 0 {
+        if self.segment_size < mel.n_fft || !self.segment_size.is_multiple_of(mel.hop_size) {
             return Err(Error::config(
                 model,
                 format!("segment_size {} must be a multiple of the hop ({}) and at least n_fft", self.segment_size, mel.hop_size),

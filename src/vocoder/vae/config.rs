@@ -245,7 +245,7 @@ impl ModelConfig for Config {
             ));
         }
         let longest_fft = self.stft_resolutions.iter().map(|r| r[0]).max().unwrap_or(0).max(mel.n_fft);
-        if self.segment_size % mel.hop_size != 0 || self.segment_size <= longest_fft {
+        if !self.segment_size.is_multiple_of(mel.hop_size) || self.segment_size <= longest_fft {
             return Err(Error::config(
                 "cvae",
                 format!("segment_size {} must be a multiple of the hop ({}) and longer than every n_fft ({longest_fft})", self.segment_size, mel.hop_size),

@@ -1,6 +1,6 @@
 //! Reconstruction terms of the VAE vocoder's ELBO: the multi-resolution STFT loss of
 //! R. Yamamoto, E. Song and J.-M. Kim, "Parallel WaveGAN", ICASSP 2020 (spectral convergence
-//! + log-magnitude L1, averaged over resolutions) and the mel L1 of HiFi-GAN on the loss mel.
+//! plus log-magnitude L1, averaged over resolutions) and the mel L1 of HiFi-GAN on the loss mel.
 //! Read as negative log-likelihoods (Laplace for L1, up to constants), they are the
 //! decoder's likelihood term.
 

@@ -6,8 +6,6 @@
 
 use std::path::Path;
 
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 use tch::{nn::VarStore, Device, Kind, Tensor};
 
 use super::config::Config;
@@ -18,10 +16,10 @@ use super::model::{posterior, VaeDecoder};
 use super::{Cvae, MODEL_NAME};
 use crate::audio::mel_tch::MelTch;
 use crate::audio::{write_wav, Audio, MelConfig, SampleFormat};
+use crate::data::{Level, Segments};
 use crate::error::{Error, Result};
-use crate::train::validation::{render_validation, ValidationMels, ValidationPlan};
+use crate::train::validation::{render_validation, ValidationPlan};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, LrSchedule, TrainSetup, TrainTask};
-use crate::vocoder::clips::AudioClips;
 use crate::vocoder::gan::losses::mel_l1;
 use crate::vocoder::model_config::ModelConfig;
 use crate::vocoder::{VocodeOptions, Vocoder};
@@ -45,7 +43,6 @@ pub struct Elbo {
 pub struct VaeTask {
     cfg: Config,
     mel_cfg: MelConfig,
-    device: Device,
     vae_vs: VarStore,
     enc_vs: VarStore,
     model: VaeDecoder,
@@ -53,12 +50,10 @@ pub struct VaeTask {
     opt_vae: AdamW,
     opt_enc: AdamW,
     schedule: LrSchedule,
-    input_mel: MelTch,
     loss_mel: MelTch,
     stft_loss: MultiResolutionStft,
-    train: AudioClips,
-    val: AudioClips,
-    rng: StdRng,
+    /// Peak-normalised clips and their mels (the decoder's input) on the device.
+    data: Segments,
 }
 
 /// Builds the task `ferry train vae` runs (default config: the registry's, `base`).
@@ -67,8 +62,8 @@ pub fn train_task(setup: &TrainSetup) -> Result<Box<dyn TrainTask>> {
     if let Some(b) = setup.batch_size {
         cfg.batch_size = b;
     }
-    let (train, val) = AudioClips::open(&setup.data_dir, setup.mel.sampling_rate)?;
-    Ok(Box::new(VaeTask::new(cfg, &setup.mel, train, val, setup.device, setup.seed)?))
+    let data = Segments::open(&setup.data_dir, &setup.mel, Level::PeakNormalised, setup.seed, setup.device)?;
+    Ok(Box::new(VaeTask::new(cfg, data, setup.seed)?))
 }
 
 fn adamw(vs: &VarStore, cfg: &Config) -> AdamW {
@@ -82,7 +77,10 @@ impl VaeTask {
         Cvae::new(vs, model, &self.cfg, &self.mel_cfg)
     }
 
-    pub fn new(cfg: Config, mel: &MelConfig, train: AudioClips, val: AudioClips, device: Device, seed: u64) -> Result<Self> {
+    /// A task on `data` (HiFi-GAN's level: [`Level::PeakNormalised`]), built for its mel.
+    pub fn new(cfg: Config, data: Segments, seed: u64) -> Result<Self> {
+        let (mel, device) = (data.mel_config().clone(), data.device());
+        let mel = &mel;
         cfg.validate_for(mel)?;
         tch::manual_seed(seed as i64);
         let vae_vs = VarStore::new(device);
@@ -93,32 +91,27 @@ impl VaeTask {
             opt_vae: adamw(&vae_vs, &cfg),
             opt_enc: adamw(&enc_vs, &cfg),
             schedule: LrSchedule::Exponential { gamma: cfg.lr_decay, every: cfg.steps_per_epoch },
-            input_mel: MelTch::new(mel, device)?,
             loss_mel: MelTch::new(&mel.loss_mel(), device)?,
             stft_loss: MultiResolutionStft::new(&cfg.stft_resolutions, device),
             mel_cfg: mel.clone(),
             cfg,
-            device,
             vae_vs,
             enc_vs,
             model,
             enc,
-            // HiFi-GAN's level recipe: every clip peak-normalised to 0.95.
-            train: train.peak_normalised(),
-            val: val.peak_normalised(),
-            rng: StdRng::seed_from_u64(seed),
+            data,
         })
     }
 
     /// Posterior stats of `[B, T]` audio: the encoder sees `[log |X|; mel]`.
     fn encode(&self, y: &Tensor, mel: &Tensor) -> (Tensor, Tensor) {
-        let spec = tch::no_grad(|| self.input_mel.magnitude(y).clamp_min(1e-5).log()); // [B, n_freqs, F]
+        let spec = tch::no_grad(|| self.data.mel().magnitude(y).clamp_min(1e-5).log()); // [B, n_freqs, F]
         self.enc.forward(&Tensor::cat(&[&spec, mel], 1))
     }
 
     /// The ELBO terms of `[B, T]` audio with posterior samples at `temperature` (1 in training).
     pub fn elbo(&self, y: &Tensor, beta: f64, temperature: f64) -> (Elbo, Tensor) {
-        let mel = tch::no_grad(|| self.input_mel.forward(y)); // [B, n_mels, F]
+        let mel = tch::no_grad(|| self.data.mel().forward(y)); // [B, n_mels, F]
         let (m_q, logs_q) = self.encode(y, &mel);
         let z = reparameterize(&m_q, &logs_q, &m_q.randn_like(), temperature);
         let y_hat = self.model.decode(&mel, &z).squeeze_dim(1); // [B, T]
@@ -144,7 +137,7 @@ impl TrainTask for VaeTask {
         self.opt_vae.set_lr(lr);
         self.opt_enc.set_lr(lr);
         let beta = self.cfg.beta_at(step);
-        let y = self.train.random_batch(&mut self.rng, self.cfg.batch_size, self.cfg.segment_size, self.device)?; // [B, T]
+        let y = self.data.audio(self.cfg.batch_size, self.cfg.segment_size)?; // [B, T]
         let (e, _) = self.elbo(&y, beta, 1.0);
         self.opt_vae.zero_grad();
         self.opt_enc.zero_grad();
@@ -168,13 +161,12 @@ impl TrainTask for VaeTask {
     /// (a copy of the weights; seed 0, the config's temperature).
     fn validate(&mut self, _step: u64, dir: &Path) -> Result<Losses> {
         let sr = self.mel_cfg.sampling_rate;
-        let y = self.val.first_clip(self.mel_cfg.hop_size, (VALIDATION_SECONDS * sr as f64) as usize, self.device)?; // [1, T]
+        let (y, _) = self.data.first((VALIDATION_SECONDS * sr as f64) as usize / self.mel_cfg.hop_size)?; // [1, T]
         let (e, y_post) = self.elbo(&y, 1.0, 0.0);
         let samples = Vec::<f32>::try_from(y_post.view([-1]).to_device(Device::Cpu).to_kind(Kind::Float)).map_err(Error::Torch)?;
         write_wav(dir.join("vae_posterior.wav"), &Audio::new(samples, sr), SampleFormat::Pcm16)?;
         let voc = self.inference()?;
-        let mels = ValidationMels::new(&self.mel_cfg, self.device)?;
-        let scores = render_validation(&self.val, &mels, ValidationPlan::FULL, dir, "vae_prior", |mel| voc.vocode(mel, &VocodeOptions::default()))?;
+        let scores = render_validation(&self.data, ValidationPlan::FULL, dir, "vae_prior", |mel| voc.vocode(mel, &VocodeOptions::default()))?;
         Ok(scores.with("val_neg_elbo", val(&e.neg_elbo)).with("val_kl", val(&e.kl)).with("val_mel_l1_posterior", val(&e.mel_l1)))
     }
 
