@@ -90,6 +90,10 @@ fn ssml_prosody_applies_only_to_its_symbols() {
     eprintln!("frames plain {:?}\nframes marked {:?}", base.frames, out.frames);
     let pause = 500.0 * 22050.0 / 256.0 / 1000.0;
     assert!((base.frames[5] as f64 - pause).abs() <= 1.0, "the 500 ms break got {} frames", base.frames[5]);
+    // A pause of a given length is silent: the decoder gets zero energy there, not a prediction.
+    let energy = base.energy.as_ref().unwrap();
+    assert_eq!(energy[5], 0.0, "the break's energy");
+    assert!(energy.iter().any(|&e| e > 0.0), "the other symbols keep their predicted energy: {energy:?}");
     let inside = |f: &[i64]| f[2..5].iter().sum::<i64>();
     assert!((inside(&out.frames) * 2 - inside(&base.frames)).abs() <= 2, "marked symbols were not twice as fast");
     let outside = |f: &[i64]| f[..2].iter().chain(&f[5..]).sum::<i64>();
