@@ -50,7 +50,7 @@ fn main() -> ferry::Result<()> {
         "ferry {family} {config} {knob} threads={threads} audio={audio:.2}s best={best:.3}s rtf={:.4} x_real_time={:.3} rev={}",
         best / audio,
         audio / best,
-        ferry::bench::git_revision()
+        ferry::provenance::git_revision()
     );
     Ok(())
 }

@@ -28,6 +28,7 @@ pub mod httpd;
 pub mod listen;
 pub mod nn;
 pub mod plot;
+pub mod provenance;
 pub mod python;
 pub mod serve;
 pub mod speak;

@@ -14,5 +14,5 @@ pub mod train;
 pub mod transformer;
 
 pub use config::{AcousticConfig, Config, TrainConfig};
-pub use infer::{AcousticModel, Prosody, Symbol};
+pub use infer::{AcousticModel, MelOutput, Prosody, Symbol};
 pub use model::{Batch, Controls, FastPitch, InferOutput};

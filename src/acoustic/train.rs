@@ -293,7 +293,7 @@ impl TrainTask for AcousticTask {
 /// the `full` config unless `--config` gives another (`tiny`, or a JSON file with the
 /// reference keys and an optional `train` section).
 pub fn train_task(setup: &crate::train::TrainSetup) -> Result<Box<dyn TrainTask>> {
-    let frontend = crate::text::Frontend::new(crate::synth::frontend_options(None))?;
+    let frontend = crate::text::Frontend::new(crate::text::FrontendOptions::for_voice(None))?;
     let vocab = frontend.tokenizer.len() as i64;
     let symbols = frontend.tokenizer.symbols();
     let cfg = match &setup.config {

@@ -1,19 +1,8 @@
-//! What a benchmark ran on, and how much memory it used: host and CPU names, peak
+//! How much memory a benchmark used (what it ran on is [`crate::provenance`]): peak
 //! resident memory from `/proc/self/status` (VmHWM, reset through `/proc/self/clear_refs`),
 //! and on CUDA the GPU memory the process holds as `nvidia-smi` reports it.
 
 use tch::Device;
-
-/// Host name (for result file names and records).
-pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown".into())
-}
 
 /// The name as safe for a file name: ASCII letters, digits, '-' and '_' only.
 pub fn file_safe(name: &str) -> String {
@@ -23,23 +12,6 @@ pub fn file_safe(name: &str) -> String {
     } else {
         s
     }
-}
-
-/// CPU model and logical core count, e.g. "AMD EPYC 7B13 (2 cores)".
-pub fn cpu_description() -> String {
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split_once(':')).map(|(_, v)| v.trim().to_string()))
-        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    format!("{model} ({cores} cores)")
-}
-
-/// GPU name of a CUDA device from `nvidia-smi`, when it can be asked.
-pub fn gpu_description(device: Device) -> Option<String> {
-    let Device::Cuda(n) = device else { return None };
-    let out = std::process::Command::new("nvidia-smi").args(["--query-gpu=name", "--format=csv,noheader", &format!("--id={n}")]).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// Resets the process's peak-RSS counter so the next [`peak_rss_mib`] covers only what
@@ -80,9 +52,7 @@ mod tests {
 
     #[test]
     fn describes_this_machine() {
-        assert!(!hostname().is_empty());
         assert_eq!(file_safe("a b/c.d_e-1"), "a-b-c-d_e-1");
-        assert!(cpu_description().contains("cores"));
         if let Some(p) = peak_rss_mib() {
             assert!(p > 1.0);
         }

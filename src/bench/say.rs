@@ -142,7 +142,7 @@ impl AudioSink for SimulatedCard {
 /// Runs the measurement.
 pub fn run(b: &SayBench) -> Result<SayResult> {
     let mel = MelConfig::default();
-    let frontend = Frontend::new(crate::synth::frontend_options(None))?;
+    let frontend = Frontend::new(crate::text::FrontendOptions::for_voice(None))?;
     let vocab = frontend.tokenizer.len() as i64;
     let acoustic_cfg = super::acoustic::load_config(&b.acoustic, vocab)?;
     tch::manual_seed(0);

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use tch::Device;
 
-use super::machine;
 use super::record::BenchRecord;
 use crate::error::{Error, Result};
+use crate::provenance;
 
 /// The text the teacher reads (several sentences, about 10 s of speech).
 pub const BENCH_TEXT: &str = "The ferry carries every word across the river, one sample at a time. \
@@ -61,10 +61,10 @@ pub fn run(threads: usize, runs: usize, device: Device) -> Result<BenchRecord> {
         family: "teacher".into(),
         model: a.model,
         config: "text to waveform".into(),
-        date: super::utc_now(),
-        revision: super::git_revision(),
-        machine: machine::hostname(),
-        cpu: machine::cpu_description(),
+        date: provenance::utc_now(),
+        revision: provenance::git_revision(),
+        machine: provenance::hostname(),
+        cpu: provenance::cpu_description(),
         device: super::vocoder::device_label(device),
         threads,
         seconds_of_audio: a.seconds_of_audio,

@@ -52,7 +52,7 @@ pub fn run(megabytes: f64) -> Result<()> {
     let (second, second_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
     let tokens: usize = utts.iter().map(|u| u.ids.len()).sum();
     let learned: usize = utts.iter().flat_map(|u| &u.words).filter(|w| w.source == crate::text::Source::Learned).count();
-    println!("text frontend on {:.2} MB of mixed English (revision {})", text.len() as f64 / 1e6, crate::bench::git_revision());
+    println!("text frontend on {:.2} MB of mixed English (revision {})", text.len() as f64 / 1e6, crate::provenance::git_revision());
     println!("  load (CMUdict + learned G2P): {load_s:.2} s");
     println!("  sentences {}, tokens {tokens}, words from the learned model {learned}", utts.len());
     let mb = text.len() as f64 / 1e6;

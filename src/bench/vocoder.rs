@@ -16,6 +16,7 @@ use super::machine;
 use super::record::BenchRecord;
 use crate::audio::{MelConfig, MelExtractor};
 use crate::error::Result;
+use crate::provenance;
 use crate::vocoder::{self, Family, Precision, VocodeOptions, Vocoder};
 
 /// What to measure.
@@ -78,7 +79,7 @@ pub fn run(b: &VocoderBench) -> Result<BenchRecord> {
         d => machine::gpu_memory_mib(d),
     };
     let rtf = best / audio_s;
-    let date = super::utc_now();
+    let date = provenance::utc_now();
     let mut note = String::new();
     if b.device == Device::Cpu && !reset {
         note.push_str("peak memory covers the whole process (clear_refs not allowed)");
@@ -98,9 +99,9 @@ pub fn run(b: &VocoderBench) -> Result<BenchRecord> {
             c
         },
         date,
-        revision: super::git_revision(),
-        machine: machine::hostname(),
-        cpu: machine::cpu_description(),
+        revision: provenance::git_revision(),
+        machine: provenance::hostname(),
+        cpu: provenance::cpu_description(),
         device: device_label(b.device),
         threads: b.threads,
         seconds_of_audio: audio_s,
@@ -119,7 +120,7 @@ pub fn run(b: &VocoderBench) -> Result<BenchRecord> {
 pub fn device_label(device: Device) -> String {
     match device {
         Device::Cpu => "cpu".into(),
-        Device::Cuda(n) => match machine::gpu_description(device) {
+        Device::Cuda(n) => match provenance::gpu_description(device) {
             Some(name) => format!("cuda:{n} ({name})"),
             None => format!("cuda:{n}"),
         },

@@ -128,7 +128,7 @@ pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
                 "acoustic model '{config}' on {}: {symbols} symbols x {} frames each (best of {runs}, revision {})",
                 crate::device::describe(device),
                 crate::bench::acoustic::FRAMES_PER_SYMBOL,
-                crate::bench::git_revision()
+                crate::provenance::git_revision()
             );
             for r in rows {
                 println!(
@@ -146,7 +146,7 @@ pub fn run(g: &GlobalArgs, a: BenchArgs) -> Result<()> {
         BenchWhat::All(v) => super::bench_vocoder::run_all(g, v),
         BenchWhat::Mel { seconds, runs, no_librosa } => {
             let r = crate::bench::mel::run(seconds, runs, !no_librosa)?;
-            println!("mel of {:.0} s of 22 050 Hz audio (best of {runs}, revision {})", r.seconds_of_audio, crate::bench::git_revision());
+            println!("mel of {:.0} s of 22 050 Hz audio (best of {runs}, revision {})", r.seconds_of_audio, crate::provenance::git_revision());
             println!("  ferry (rustfft, {} threads): {:8.2} ms  ({:.0}x real time)", r.threads, r.ferry_s * 1e3, r.seconds_of_audio / r.ferry_s);
             if let (Some(l), Some(s)) = (r.librosa_s, r.speedup()) {
                 println!("  librosa:                    {:8.2} ms  ({:.0}x real time)", l * 1e3, r.seconds_of_audio / l);
@@ -180,7 +180,7 @@ fn run_say(g: &GlobalArgs, a: SayBenchArgs) -> Result<()> {
         crate::device::describe(device),
         a.acoustic,
         say::FRAMES_PER_SYMBOL,
-        crate::bench::git_revision()
+        crate::provenance::git_revision()
     );
     println!("| family | config | first audio (20 words) ms | underruns | silence s | speech min | compute x real time |");
     println!("|---|---|---:|---:|---:|---:|---:|");
@@ -242,7 +242,7 @@ fn run_ar(g: &GlobalArgs, a: ArBenchArgs) -> Result<()> {
         b.config,
         runs.first().map_or(0, |r| r.parameters),
         crate::device::describe(device),
-        crate::bench::git_revision(),
+        crate::provenance::git_revision(),
         b.runs
     );
     for r in &runs {

@@ -119,10 +119,10 @@ pub fn run(g: &GlobalArgs, a: ServeBenchArgs) -> Result<()> {
     };
     let report = serve_load::run(&cfg)?;
     print!("{report}");
-    println!("  revision {}", crate::bench::git_revision());
+    println!("  revision {}", crate::provenance::git_revision());
     if let Some(path) = &a.json {
         let mut v = serde_json::to_value(&report)?;
-        v["revision"] = crate::bench::git_revision().into();
+        v["revision"] = crate::provenance::git_revision().into();
         std::fs::write(path, serde_json::to_string_pretty(&v)? + "\n").map_err(|e| Error::io(path, e))?;
     }
     if report.failed > 0 {

@@ -2,6 +2,7 @@
 //! spectrograms, manifest) to serve with `ferry listen`.
 
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use clap::Args;
 
@@ -12,7 +13,7 @@ use crate::listen::anchor::{LOW_ANCHOR_HZ, MID_ANCHOR_HZ};
 use crate::listen::manifest::read_sentences;
 use crate::listen::render::{Anchor, CopySynthesis, Reference, Render, TextToSpeech};
 use crate::listen::study::{self, BuildOptions, SourceDirs};
-use crate::synth::{SynthOptions, Synthesizer};
+use crate::synth::{SynthOptions, Synthesizer, TextToMel};
 use crate::vocoder::{self, griffin_lim::GriffinLim, Family, VocodeOptions};
 
 const AFTER_HELP: &str = "\
@@ -134,15 +135,15 @@ pub fn run(g: &GlobalArgs, a: CompareArgs) -> Result<()> {
     if copy {
         renders.push(Box::new(CopySynthesis::new(Box::new(GriffinLim::new(&mel, device)?), opts.clone(), &mel, None)?));
     }
-    let tts_voice = match (a.tts, voice.as_ref()) {
+    let tts_text = match (a.tts, voice.as_ref()) {
         (false, _) => None,
         (true, None) => return Err(Error::arg("--tts needs a voice with an acoustic model: pass --voice NAME (see `ferry voices`)")),
         (true, Some(v)) => {
-            renders.push(Box::new(TextToSpeech::new(
-                Synthesizer::new(v, Family::GriffinLim, device)?,
-                SynthOptions { vocode: opts.clone(), ..Default::default() },
-            )));
-            Some(v)
+            // One frontend and acoustic model, shared by every family's condition.
+            let text = Rc::new(TextToMel::load(v, device)?);
+            let gl = Synthesizer::with_vocoder(text.clone(), vocoder::load(v, Family::GriffinLim, device)?);
+            renders.push(Box::new(TextToSpeech::new(gl, SynthOptions { vocode: opts.clone(), ..Default::default() })));
+            Some(text)
         }
     };
     if !a.steps.is_empty() && named.as_ref().is_some_and(|n| !n.contains(&Family::Diffusion)) {
@@ -160,9 +161,9 @@ pub fn run(g: &GlobalArgs, a: CompareArgs) -> Result<()> {
             continue;
         };
         let variants: Vec<Option<usize>> = if f == Family::Diffusion && !a.steps.is_empty() { a.steps.iter().map(|s| Some(*s)).collect() } else { vec![None] };
-        if let Some(tv) = tts_voice {
+        if let Some(text) = &tts_text {
             let o = VocodeOptions { steps: variants[0], ..opts.clone() };
-            match Synthesizer::new(tv, f, device) {
+            match vocoder::load(v, f, device).map(|voc| Synthesizer::with_vocoder(text.clone(), voc)) {
                 Ok(tts) => renders.push(Box::new(TextToSpeech::new(tts, SynthOptions { vocode: o, ..Default::default() }))),
                 Err(e) if !explicit => notes.push(format!("{f}: no text-to-speech condition ({e})")),
                 Err(e) => return Err(e),

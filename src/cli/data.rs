@@ -147,7 +147,7 @@ fn features(g: &GlobalArgs, a: FeaturesArgs) -> Result<()> {
 /// The text step of the dataset checks: Ferry's frontend, so rows whose text it rejects are
 /// reported (and the ids it gives are what the acoustic model trains on).
 fn frontend_step() -> Result<crate::data::TextStep> {
-    let frontend = crate::text::Frontend::new(crate::synth::frontend_options(None))?;
+    let frontend = crate::text::Frontend::new(crate::text::FrontendOptions::for_voice(None))?;
     let frontend = std::sync::Mutex::new(frontend);
     Ok(std::sync::Arc::new(move |text: &str| {
         let f = frontend.lock().map_err(|_| Error::Text("frontend lock poisoned".into()))?;

@@ -366,13 +366,12 @@ pub(crate) fn write_audio(path: &std::path::Path, audio: &crate::audio::Audio, f
     crate::audio::write_wav(path, audio, format)
 }
 
-/// Streams utterance mels to the sound card (chunked vocoding, overlap with synthesis).
-pub(crate) fn play_mels(
+/// Plays what `speak` streams into the sound card (`--output-device`), then waits for the
+/// last sample to be heard; reports on stderr with --verbose. Ctrl-C stops at once (exit 130).
+pub(crate) fn play(
     g: &GlobalArgs,
-    voc: &dyn crate::vocoder::Vocoder,
-    mels: impl IntoIterator<Item = Result<tch::Tensor>>,
-    opts: &VocodeOptions,
     output_device: Option<&str>,
+    speak: impl FnOnce(&mut dyn crate::speak::AudioSink, &std::sync::atomic::AtomicBool) -> Result<crate::speak::SpeakReport>,
 ) -> Result<()> {
     #[cfg(feature = "playback")]
     {
@@ -383,8 +382,7 @@ pub(crate) fn play_mels(
             eprintln!("ferry: playing on '{}' at {} Hz, {} ch, {}", i.name, i.sample_rate, i.channels, i.sample_format);
         }
         let mut sink = crate::speak::PlayerSink(player);
-        let plan = crate::vocoder::stream::ChunkPlan::default();
-        let rep = crate::speak::speak(voc, mels, &mut sink, &plan, opts, stop)?;
+        let rep = speak(&mut sink, stop)?;
         let played = sink.0.finish(stop)?;
         if g.verbose {
             eprintln!(
@@ -404,7 +402,7 @@ pub(crate) fn play_mels(
     }
     #[cfg(not(feature = "playback"))]
     {
-        let _ = (g, voc, mels.into_iter().count(), opts, output_device);
+        let _ = (g, output_device, speak);
         Err(crate::Error::Device("this ferry was built without the `playback` feature; write a file with -o out.wav".into()))
     }
 }

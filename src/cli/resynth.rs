@@ -58,7 +58,8 @@ pub fn run(g: &GlobalArgs, a: ResynthArgs) -> Result<()> {
         return Err(Error::audio(&a.input, format!("too short to resynthesise: {} samples is less than one hop ({})", input.samples.len(), mel_cfg.hop_size)));
     }
     if a.play {
-        super::play_mels(g, voc.as_ref(), vec![Ok(mel.to_tensor())], &a.vocoder.options(g.seed), a.output_device.as_deref())?;
+        let (opts, plan) = (a.vocoder.options(g.seed), crate::vocoder::stream::ChunkPlan::default());
+        super::play(g, a.output_device.as_deref(), |sink, stop| crate::speak::speak(voc.as_ref(), [Ok(mel.to_tensor())], sink, &plan, &opts, stop))?;
     }
     if let Some(path) = &a.output {
         let wav = voc.vocode(&mel.to_tensor(), &a.vocoder.options(g.seed))?;

@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::{GlobalArgs, ProsodyArgs, VocoderArgs};
 use crate::error::{Error, Result};
+use crate::speak::SpeakReport;
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -60,26 +61,29 @@ fn source(a: &SayArgs) -> Result<Source> {
 
 pub fn run(g: &GlobalArgs, a: SayArgs) -> Result<()> {
     let src = source(&a)?;
+    if matches!(&src, Source::Whole(text) if text.trim().is_empty()) {
+        return Err(Error::Text("nothing to say: the text is empty".into()));
+    }
     let tts = super::load_synthesizer(g, a.voice.as_deref(), &a.vocoder)?;
     let opts = a.prosody.options(a.vocoder.options(g.seed));
-    let prosody = opts.prosody();
-    prosody.validate()?;
-    // Sentences are synthesised lazily: sentence n+1 only once sentence n is playing.
-    let (tts, prosody) = (&tts, &prosody);
-    let whole: String;
-    let mels: Box<dyn Iterator<Item = Result<tch::Tensor>> + '_> = match src {
-        Source::Whole(text) => {
-            if text.trim().is_empty() {
-                return Err(Error::Text("nothing to say: the text is empty".into()));
+    opts.prosody().validate()?;
+    super::play(g, a.output_device.as_deref(), |sink, stop| match src {
+        // Sentences are synthesised lazily: sentence n+1 only once sentence n is playing.
+        Source::Whole(text) => tts.stream(&text, &opts, sink, stop),
+        // Each line is spoken as it arrives, into the same sound card.
+        Source::Lines(reader) => {
+            let mut total = SpeakReport::default();
+            for line in reader.lines().map_while(|l| l.ok()).filter(|l| !l.trim().is_empty()) {
+                let rep = tts.stream(&line, &opts, sink, stop)?;
+                total.first_audio = total.first_audio.or(rep.first_audio);
+                total.utterances += rep.utterances;
+                total.samples += rep.samples;
+                total.stopped = rep.stopped;
+                if rep.stopped {
+                    break;
+                }
             }
-            whole = text;
-            Box::new(tts.frontend.stream(&whole).map(move |u| tts.utterance_mel(&u?, prosody)))
+            Ok(total)
         }
-        // A line is short: its sentences are split at once, then synthesised lazily.
-        Source::Lines(reader) => Box::new(reader.lines().map_while(|l| l.ok()).filter(|l| !l.trim().is_empty()).flat_map(move |line| {
-            let utterances: Vec<_> = tts.frontend.stream(&line).collect();
-            utterances.into_iter().map(move |u| tts.utterance_mel(&u?, prosody))
-        })),
-    };
-    super::play_mels(g, tts.vocoder.as_ref(), mels, &opts.vocode, a.output_device.as_deref())
+    })
 }

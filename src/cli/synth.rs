@@ -79,12 +79,8 @@ pub fn run(g: &GlobalArgs, a: SynthArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let Some(output) = &a.output else {
         // --output-raw: stream sentence by sentence, chunk by chunk.
-        let prosody = opts.prosody();
-        prosody.validate()?;
-        let mels = tts.frontend.stream(&text).map(|u| tts.utterance_mel(&u?, &prosody));
         let mut sink = crate::speak::RawPcmSink { rate: tts.sample_rate(), out: std::io::stdout().lock() };
-        let plan = crate::vocoder::stream::ChunkPlan::default();
-        let rep = crate::speak::speak(tts.vocoder.as_ref(), mels, &mut sink, &plan, &opts.vocode, super::stop_flag())?;
+        let rep = tts.stream(&text, &opts, &mut sink, super::stop_flag())?;
         if g.verbose {
             eprintln!("ferry: streamed {} samples of raw PCM at {} Hz ({} sentences)", rep.samples, tts.sample_rate(), rep.utterances);
         }

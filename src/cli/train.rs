@@ -104,7 +104,7 @@ pub fn run(g: &GlobalArgs, a: TrainArgs) -> Result<()> {
     let mut metadata = crate::nn::safetensors::Metadata::new();
     metadata.insert("mel".into(), serde_json::to_string(&mel)?);
     metadata.insert("data".into(), a.data.display().to_string());
-    metadata.insert("revision".into(), crate::bench::git_revision());
+    metadata.insert("revision".into(), crate::provenance::git_revision());
     let trainer = Trainer::new(TrainerConfig {
         out_dir: a.out.clone(),
         max_steps: a.steps,

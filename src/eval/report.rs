@@ -127,8 +127,8 @@ impl Report {
             u.f0_errors = u.f0.as_ref().map(F0Accumulator::errors);
         }
         Report {
-            date: crate::bench::utc_now(),
-            revision: crate::bench::git_revision(),
+            date: crate::provenance::utc_now(),
+            revision: crate::provenance::git_revision(),
             voice: plan.voice.name().to_string(),
             mode: if plan.resynth { "resynth" } else { "text" }.into(),
             device: crate::device::describe(plan.device),

@@ -340,14 +340,13 @@ fn text_to_mels(plan: &EvalPlan) -> Result<Vec<Mel>> {
             "has no acoustic model, so it cannot read text; evaluate its vocoders by copy synthesis with --resynth DIR",
         ));
     }
-    // Griffin-Lim needs no weights: the synthesizer is only used up to the mel here.
-    let tts = crate::synth::Synthesizer::new(plan.voice, Family::GriffinLim, plan.device)?;
-    let opts = crate::synth::SynthOptions::default();
+    let tts = crate::synth::TextToMel::load(plan.voice, plan.device)?;
+    let prosody = crate::acoustic::Prosody::default();
     plan.items
         .iter()
         .map(|item| {
             let text = item.text.as_deref().ok_or_else(|| Error::arg(format!("utterance '{}' has no text to synthesise", item.id)))?;
-            let mels = tts.mels(text, &opts)?;
+            let mels = tts.mels(text, &prosody)?;
             let joined = tch::Tensor::cat(&mels.iter().map(|m| m.to_device(Device::Cpu)).collect::<Vec<_>>(), 2); // [1, n_mels, F]
             Mel::from_tensor(&joined)
         })

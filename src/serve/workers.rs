@@ -1,7 +1,8 @@
 //! The synthesis workers: OS threads fed by one bounded queue, never the async executor.
 //!
-//! Each worker holds its own loaded models (a [`Synthesizer`] per voice and vocoder family
-//! it has been asked for, the server's default loaded at start). A job's audio goes back one
+//! Each worker holds its own loaded models (one [`TextToMel`] per voice, shared by a
+//! [`Synthesizer`] per vocoder family it has been asked for; the server's default loaded at
+//! start). A job's audio goes back one
 //! sentence at a time over a small channel; when the client has gone (the channel is closed)
 //! the worker drops the job before its next sentence. A panic inside a job (libtorch raises
 //! some errors that way) fails that job only; the worker carries on.
@@ -9,6 +10,7 @@
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -20,7 +22,7 @@ use tokio::sync::mpsc;
 use super::error::ApiError;
 use super::metrics::Metrics;
 use crate::error::{Error, Result};
-use crate::synth::{SynthOptions, Synthesizer};
+use crate::synth::{SynthOptions, Synthesizer, TextToMel};
 use crate::timestamps::Timestamps;
 use crate::vocoder::{Family, Precision};
 use crate::voice::Voice;
@@ -93,12 +95,14 @@ impl Pool {
         let hold = std::env::var_os(HOLD_ENV).map(PathBuf::from);
         let (first_tx, first_rx) = std::sync::mpsc::channel::<Result<()>>();
         for id in 0..cfg.workers {
-            let mut worker = Worker { models: HashMap::new(), device: cfg.device, precision: cfg.precision, metrics: metrics.clone() };
+            let (device, precision, metrics) = (cfg.device, cfg.precision, metrics.clone());
             let (rx, ready, hold, voice) = (rx.clone(), ready.clone(), hold.clone(), voice.clone());
             let first = (id == 0).then(|| first_tx.clone());
             std::thread::Builder::new()
                 .name(format!("ferry-serve-worker-{id}"))
                 .spawn(move || {
+                    // Built on its own thread: the models never cross threads.
+                    let mut worker = Worker { texts: HashMap::new(), models: HashMap::new(), device, precision, metrics };
                     let loaded = catch_unwind(AssertUnwindSafe(|| worker.load(&voice, family).map(|_| ())))
                         .unwrap_or_else(|panic| Err(Error::External(format!("loading the models panicked: {}", crate::error::panic_message(&*panic)))));
                     if let Some(tx) = first {
@@ -152,6 +156,8 @@ impl Pool {
 
 /// One worker's loaded models.
 struct Worker {
+    /// Each voice's frontend and acoustic model, loaded once for all its families.
+    texts: HashMap<String, Rc<TextToMel>>,
     models: HashMap<(String, Family), Synthesizer>,
     device: Device,
     precision: Precision,
@@ -162,7 +168,15 @@ impl Worker {
     fn load(&mut self, voice: &Voice, family: Family) -> Result<&Synthesizer> {
         let key = (voice.name().to_string(), family);
         if !self.models.contains_key(&key) {
-            let mut tts = Synthesizer::new(voice, family, self.device)?;
+            let text = match self.texts.get(voice.name()) {
+                Some(t) => t.clone(),
+                None => {
+                    let t = Rc::new(TextToMel::load(voice, self.device)?);
+                    self.texts.insert(voice.name().to_string(), t.clone());
+                    t
+                }
+            };
+            let mut tts = Synthesizer::with_vocoder(text, crate::vocoder::load(voice, family, self.device)?);
             if self.precision != Precision::Fp32 {
                 tts.vocoder.set_precision(self.precision)?;
             }

@@ -32,6 +32,16 @@ pub struct FrontendOptions {
     pub ssml: Option<bool>,
 }
 
+impl FrontendOptions {
+    /// The options a voice speaks with: its tokenizer (`None`: the default English one), and
+    /// the learned G2P model for out-of-vocabulary words when `data/g2p` holds one (else such
+    /// words are spelled out).
+    pub fn for_voice(tokenizer: Option<PathBuf>) -> FrontendOptions {
+        let have_g2p = data_dir().join("g2p").join("config.json").is_file();
+        FrontendOptions { tokenizer, no_learned_model: !have_g2p, ..Default::default() }
+    }
+}
+
 /// Sentence type, kept for intonation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

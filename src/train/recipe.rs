@@ -305,7 +305,7 @@ pub fn run(recipe: &Recipe, opts: &RunOptions) -> Result<Status> {
             let mut metadata = Metadata::new();
             metadata.insert("mel".into(), serde_json::to_string(&mel)?);
             metadata.insert("data".into(), recipe.data.display().to_string());
-            metadata.insert("revision".into(), crate::bench::git_revision());
+            metadata.insert("revision".into(), crate::provenance::git_revision());
             metadata.insert("recipe_stage".into(), stage.name.clone());
             let trainer = Trainer::new(TrainerConfig {
                 out_dir: dir.clone(),

@@ -155,7 +155,7 @@ impl Trainer {
         let t0 = Instant::now();
         let clock = SegmentClock::start();
         let budget = Budget::new(cfg.minutes, cfg.watch_signals);
-        let hardware = if cfg.hardware.is_empty() { describe_hardware(cfg.device) } else { cfg.hardware.clone() };
+        let hardware = if cfg.hardware.is_empty() { crate::provenance::describe_hardware(cfg.device) } else { cfg.hardware.clone() };
         let segment = |to_step: u64| Segment {
             from_step: start,
             to_step,
@@ -163,7 +163,7 @@ impl Trainer {
             wall_seconds: clock.wall_seconds(),
             hardware: hardware.clone(),
             threads: tch::get_num_threads() as i64,
-            revision: crate::bench::git_revision(),
+            revision: crate::provenance::git_revision(),
             autocast: cfg.autocast && super::autocast::available(cfg.device),
         };
         // Returns the totals it wrote, so the summary reports exactly the checkpoint's.
@@ -272,11 +272,6 @@ impl Trainer {
             spent: saved.unwrap_or_else(|| before.with(&segment(last_step))),
         })
     }
-}
-
-/// The machine a run trains on: the GPU's name, or the CPU model with its cores.
-pub fn describe_hardware(device: tch::Device) -> String {
-    crate::bench::machine::gpu_description(device).unwrap_or_else(crate::bench::machine::cpu_description)
 }
 
 /// One JSONL line: kind, step, wall seconds of this call, CPU-seconds of the whole training

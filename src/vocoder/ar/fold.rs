@@ -57,6 +57,16 @@ impl Folds {
         out
     }
 
+    /// [`fold`](Self::fold) on a `[total, width]` tensor, on its device: `[count, len, width]`.
+    pub fn fold_tensor(&self, x: &tch::Tensor) -> tch::Tensor {
+        let (len, width) = (self.len() as i64, x.size()[1]);
+        let padded_len = (self.start(self.count.saturating_sub(1)) + self.len()) as i64;
+        let pad = padded_len - self.total as i64;
+        let x = if pad > 0 { tch::Tensor::cat(&[x.shallow_clone(), tch::Tensor::zeros([pad, width], (x.kind(), x.device()))], 0) } else { x.shallow_clone() };
+        let segments: Vec<tch::Tensor> = (0..self.count).map(|i| x.narrow(0, self.start(i) as i64, len)).collect();
+        tch::Tensor::stack(&segments, 0)
+    }
+
     /// Cross-fades `[count, len]` segments back into `total` samples.
     pub fn unfold(&self, y: &[f32]) -> Vec<f32> {
         let len = self.len();
@@ -111,5 +121,18 @@ mod tests {
         assert!(f.start(f.count - 2) + f.len() < 100_000);
         assert_eq!(Folds::new(5000, 0, 550).count, 1);
         assert_eq!(Folds::new(5000, 11_000, 550), Folds { total: 5000, target: 5000, overlap: 0, count: 1 });
+    }
+
+    #[test]
+    fn folding_a_tensor_matches_folding_rows() {
+        for (total, target, overlap) in [(1000, 100, 10), (1000, 0, 10), (1055, 120, 7)] {
+            let f = Folds::new(total, target, overlap);
+            let width = 3;
+            let x: Vec<f32> = (0..total * width).map(|i| (i as f32 * 0.37).sin()).collect();
+            let t = tch::Tensor::from_slice(&x).view([total as i64, width as i64]);
+            let folded = f.fold_tensor(&t);
+            assert_eq!(folded.size(), [f.count as i64, f.len() as i64, width as i64]);
+            assert_eq!(Vec::<f32>::try_from(folded.flatten(0, -1)).unwrap(), f.fold(&x, width), "total {total}, target {target}");
+        }
     }
 }

@@ -61,24 +61,23 @@ pub fn conditioning(model: &WaveRnn, mel: &Tensor) -> Tensor {
 /// Generates the waveform of one `[1, n_mels, F]` mel: `F·hop` samples in [-1, 1].
 /// `graphs` keeps the recorded CUDA graph of [`Engine::Graph`] between calls.
 pub fn generate(model: &WaveRnn, fast: Option<&FastWaveRnn>, graphs: &GraphCache, mel: &Tensor, opts: &GenerateOptions) -> Result<Vec<f32>> {
-    let cond = conditioning(model, mel);
+    // [T, C]; folded on the CPU for the Rust engine, on the model's device for libtorch's.
+    let cond = conditioning(model, mel).to_kind(Kind::Float);
     let (total, width) = (cond.size()[0] as usize, cond.size()[1] as usize);
     let folds = Folds::new(total, opts.target, opts.overlap);
-    let cond: Vec<f32> = Vec::try_from(cond.to_device(Device::Cpu).to_kind(Kind::Float).contiguous().flatten(0, -1))?;
-    let folded = folds.fold(&cond, width);
-    drop(cond);
     let noise = Noise::new(opts.seed, folds.count);
     let y = match (opts.engine, fast) {
-        (Engine::Rust, Some(fast)) => fast.generate(&folded, folds.count, folds.len(), &noise, opts.threads),
+        (Engine::Rust, Some(fast)) => {
+            let cond: Vec<f32> = Vec::try_from(cond.to_device(Device::Cpu).contiguous().flatten(0, -1))?;
+            fast.generate(&folds.fold(&cond, width), folds.count, folds.len(), &noise, opts.threads)
+        }
         (Engine::Rust, None) => return Err(Error::arg("the plain-Rust WaveRNN sampler needs the model's weights on the CPU; use --device cpu")),
         (Engine::Graph, _) if !model.i.ws.device().is_cuda() => {
             return Err(Error::arg("the CUDA-graph WaveRNN sampler needs a CUDA device; use --device cuda, or the rust or tch sampler"))
         }
         (Engine::Tch | Engine::Graph, _) => {
-            let device = model.i.ws.device();
-            let folded = Tensor::from_slice(&folded).view([folds.count as i64, folds.len() as i64, width as i64]).to_device(device);
             let graphs = (opts.engine == Engine::Graph).then_some(graphs);
-            sample_tch::sample(model, &folded, &mut noise.clone(), graphs)?
+            sample_tch::sample(model, &folds.fold_tensor(&cond), &mut noise.clone(), graphs)?
         }
     };
     let cfg = &model.cfg;
