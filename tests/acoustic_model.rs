@@ -1,8 +1,8 @@
 //! FastPitch as a voice-pack model: the full config fits the 8 MiB fp16 budget, the
 //! weights round-trip through fp16 safetensors, and inference runs at batch 1 and 16.
 
-use ferry::acoustic::model::count_parameters;
 use ferry::acoustic::{Config, Controls, FastPitch};
+use ferry::nn::parameter_count;
 use tch::{nn, Device, Kind, Tensor};
 
 #[test]
@@ -10,7 +10,7 @@ fn full_config_fits_the_voice_pack_budget() {
     // 256 symbols is more than any phoneme tokenizer Ferry ships.
     let vs = nn::VarStore::new(Device::Cpu);
     let _model = FastPitch::new(vs.root(), &Config::full(256)).unwrap();
-    let params = count_parameters(&vs);
+    let params = parameter_count(&vs);
     let stored: i64 = vs.variables().values().map(|t| t.numel() as i64).sum();
     eprintln!("full FastPitch: {params} trainable parameters, {stored} stored values, {:.2} MiB in fp16", stored as f64 * 2.0 / 1048576.0);
     assert!(params > 1_000_000, "the full model should not be a toy ({params})");

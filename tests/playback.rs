@@ -227,7 +227,9 @@ fn ctrl_c_stops_promptly_and_nothing_plays_after() {
     let voice = tmp.path().join("voice");
     voice_support::write_voice(&voice, true, true);
     let book = tmp.path().join("book.txt");
-    let sentences: Vec<String> = (1..=40).map(|i| format!("This is sentence number {i} of a long book, read aloud.")).collect();
+    // Long enough that a loaded machine cannot speak it all before the signal is sent (with
+    // 40 sentences, under a parallel test run beside training, all 40 had played first).
+    let sentences: Vec<String> = (1..=400).map(|i| format!("This is sentence number {i} of a long book, read aloud.")).collect();
     std::fs::write(&book, sentences.join(" ")).unwrap();
     let raw = tmp.path().join("stopped.raw");
     file_device(tmp.path(), &raw);
@@ -256,7 +258,7 @@ fn ctrl_c_stops_promptly_and_nothing_plays_after() {
     assert!(stderr.contains("ferry: stopped"), "{stderr}");
     let played = stderr.lines().find(|l| l.contains("played ")).unwrap_or_else(|| panic!("no played line: {stderr}"));
     let utterances: usize = played.split('(').nth(1).and_then(|x| x.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap();
-    assert!(utterances < 40, "all 40 sentences were spoken before the stop took effect: {played}");
+    assert!(utterances < 400, "all 400 sentences were spoken before the stop took effect: {played}");
     // Nothing reaches the card after the process is gone.
     let size = std::fs::metadata(&raw).unwrap().len();
     std::thread::sleep(std::time::Duration::from_millis(300));

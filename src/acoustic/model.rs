@@ -285,8 +285,3 @@ impl FastPitch {
         Ok(InferOutput { mel, mel_lens, frames, pitch_hz: pitch_hz * mask.squeeze_dim(2), energy })
     }
 }
-
-/// Counts the trainable parameters of a var store.
-pub fn count_parameters(vs: &nn::VarStore) -> i64 {
-    vs.trainable_variables().iter().map(|t| t.numel() as i64).sum()
-}

@@ -12,7 +12,7 @@ use tch::{nn, Device, Kind, Tensor};
 use super::aligner::batch_prior;
 use super::config::AcousticConfig;
 use super::loss::fastpitch_loss;
-use super::model::{count_parameters, Batch, Controls, FastPitch};
+use super::model::{Batch, Controls, FastPitch};
 use crate::audio::{self, Mel, MelConfig};
 use crate::error::{Error, Result};
 use crate::train::{AdamW, AdamWConfig, CheckpointParts, ExportInfo, Losses, LrSchedule, TrainTask};
@@ -163,8 +163,8 @@ impl AcousticTask {
         self
     }
 
-    pub fn parameters(&self) -> i64 {
-        count_parameters(&self.vs)
+    pub fn parameters(&self) -> u64 {
+        crate::nn::parameter_count(&self.vs)
     }
 
     /// The batch of a step: epochs walk every batch once, in a seeded shuffled order.

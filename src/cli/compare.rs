@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use clap::Args;
 
-use super::{optional_voice, pick_device, GlobalArgs};
+use super::{optional_voice, pick_device, GlobalArgs, SamplingArgs};
 use crate::audio::MelConfig;
 use crate::error::{Error, Result};
 use crate::listen::anchor::{LOW_ANCHOR_HZ, MID_ANCHOR_HZ};
@@ -56,21 +56,8 @@ pub struct CompareArgs {
     /// diffusion: one condition per number of denoising steps (e.g. --steps 6 50).
     #[arg(long, num_args = 1..)]
     pub steps: Vec<usize>,
-    /// flow: standard deviation of the latent noise.
-    #[arg(long)]
-    pub sigma: Option<f64>,
-    /// flow: strength of the bias-removal denoiser.
-    #[arg(long)]
-    pub denoise: Option<f64>,
-    /// vae: sampling temperature.
-    #[arg(long)]
-    pub temperature: Option<f64>,
-    /// griffin-lim: iterations.
-    #[arg(long)]
-    pub iterations: Option<usize>,
-    /// griffin-lim: momentum.
-    #[arg(long)]
-    pub momentum: Option<f64>,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
     /// Loudness every stimulus is matched to, in LUFS (lowered if a stimulus would clip).
     #[arg(long, default_value_t = -23.0, allow_negative_numbers = true)]
     pub lufs: f64,
@@ -108,17 +95,7 @@ pub fn run(g: &GlobalArgs, a: CompareArgs) -> Result<()> {
     let voice = optional_voice(a.voice.as_deref())?;
     let mel: MelConfig = voice.as_ref().map_or_else(MelConfig::default, |v| v.config.mel.clone());
     let device = pick_device(g)?;
-    let opts = VocodeOptions {
-        seed: Some(g.seed),
-        steps: None,
-        sigma: a.sigma,
-        denoise: a.denoise,
-        temperature: a.temperature,
-        fold_target: None,
-        fold_overlap: None,
-        iterations: a.iterations,
-        momentum: a.momentum,
-    };
+    let opts = a.sampling.options(g.seed);
 
     let mut notes = Vec::new();
     let mut renders: Vec<Box<dyn Render>> = Vec::new();

@@ -149,6 +149,25 @@ pub struct VocoderArgs {
     /// diffusion: number of denoising steps (6 = fast schedule, 50 = full).
     #[arg(long)]
     pub steps: Option<usize>,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+    /// ar: samples per folded segment for batched generation (0 = sequential).
+    #[arg(long)]
+    pub fold_target: Option<usize>,
+    /// ar: overlap between folded segments, in samples.
+    #[arg(long)]
+    pub fold_overlap: Option<usize>,
+    /// gan, flow, diffusion: arithmetic precision, fp32 or bf16 (about 2x faster on CPUs with
+    /// AVX512-BF16 or AMX and on GPUs, slightly less exact; flow and diffusion keep their audio
+    /// in fp32). The other families run in fp32.
+    #[arg(long, default_value = "fp32", value_parser = parse_precision)]
+    pub precision: crate::vocoder::Precision,
+}
+
+/// The sampling options of the flow, vae and griffin-lim families (`VocoderArgs` and
+/// `ferry compare` take them).
+#[derive(Debug, Clone, Args)]
+pub struct SamplingArgs {
     /// flow: standard deviation of the latent noise.
     #[arg(long)]
     pub sigma: Option<f64>,
@@ -158,23 +177,27 @@ pub struct VocoderArgs {
     /// vae: sampling temperature of the prior (0 = its mean).
     #[arg(long)]
     pub temperature: Option<f64>,
-    /// ar: samples per folded segment for batched generation (0 = sequential).
-    #[arg(long)]
-    pub fold_target: Option<usize>,
-    /// ar: overlap between folded segments, in samples.
-    #[arg(long)]
-    pub fold_overlap: Option<usize>,
     /// griffin-lim: iterations.
     #[arg(long)]
     pub iterations: Option<usize>,
     /// griffin-lim: momentum of the fast Griffin-Lim update, in [0, 1).
     #[arg(long)]
     pub momentum: Option<f64>,
-    /// gan, flow, diffusion: arithmetic precision, fp32 or bf16 (about 2x faster on CPUs with
-    /// AVX512-BF16 or AMX and on GPUs, slightly less exact; flow and diffusion keep their audio
-    /// in fp32). The other families run in fp32.
-    #[arg(long, default_value = "fp32", value_parser = parse_precision)]
-    pub precision: crate::vocoder::Precision,
+}
+
+impl SamplingArgs {
+    /// The vocoder options these set (the others at their defaults).
+    pub fn options(&self, seed: u64) -> VocodeOptions {
+        VocodeOptions {
+            seed: Some(seed),
+            sigma: self.sigma,
+            denoise: self.denoise,
+            temperature: self.temperature,
+            iterations: self.iterations,
+            momentum: self.momentum,
+            ..Default::default()
+        }
+    }
 }
 
 pub(crate) fn parse_precision(s: &str) -> std::result::Result<crate::vocoder::Precision, String> {
@@ -203,17 +226,7 @@ impl ProsodyArgs {
 
 impl VocoderArgs {
     pub fn options(&self, seed: u64) -> VocodeOptions {
-        VocodeOptions {
-            seed: Some(seed),
-            steps: self.steps,
-            sigma: self.sigma,
-            denoise: self.denoise,
-            temperature: self.temperature,
-            fold_target: self.fold_target,
-            fold_overlap: self.fold_overlap,
-            iterations: self.iterations,
-            momentum: self.momentum,
-        }
+        VocodeOptions { steps: self.steps, fold_target: self.fold_target, fold_overlap: self.fold_overlap, ..self.sampling.options(seed) }
     }
 }
 

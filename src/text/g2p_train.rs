@@ -324,7 +324,7 @@ pub fn train(lex: &Lexicon, o: &TrainOptions) -> Result<G2pScores> {
         crate::nn::safetensors::load_var_store(&mut vs, dir.join("model.safetensors"))?;
         eprintln!("g2p-train: starting from {}", dir.display());
     }
-    let n_params: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
+    let n_params = crate::nn::parameter_count(&vs);
     let train_set = dataset(lex, &o.config, Split::Train);
     let valid = dataset(lex, &o.config, Split::Valid);
     let mut pairs: Vec<(Vec<i64>, Vec<i64>)> = Vec::new();

@@ -42,6 +42,19 @@ impl DiscOutput {
     }
 }
 
+/// A sub-discriminator's stack: each conv followed by a leaky ReLU, every activation kept as
+/// a feature map, then `post`, whose output is the last feature map and, flattened, the score.
+fn conv_stack<C>(mut x: Tensor, convs: &[C], post: &C, forward: impl Fn(&C, &Tensor) -> Tensor) -> DiscOutput {
+    let mut fmaps = Vec::with_capacity(convs.len() + 1);
+    for c in convs {
+        x = leaky_relu(&forward(c, &x), LRELU_SLOPE);
+        fmaps.push(x.shallow_clone());
+    }
+    let x = forward(post, &x);
+    fmaps.push(x.shallow_clone());
+    DiscOutput { score: x.flatten(1, -1), fmaps }
+}
+
 /// One period of the MPD.
 #[derive(Debug)]
 pub struct DiscriminatorP {
@@ -73,15 +86,8 @@ impl DiscriminatorP {
             x = x.reflection_pad1d([0, n_pad]);
             t += n_pad;
         }
-        let mut x = x.view([b, 1, t / self.period, self.period]); // [B, 1, T/p, p]
-        let mut fmaps = Vec::with_capacity(6);
-        for c in &self.convs {
-            x = leaky_relu(&c.forward(&x), LRELU_SLOPE);
-            fmaps.push(x.shallow_clone());
-        }
-        let x = self.conv_post.forward(&x);
-        fmaps.push(x.shallow_clone());
-        DiscOutput { score: x.flatten(1, -1), fmaps }
+        let x = x.view([b, 1, t / self.period, self.period]); // [B, 1, T/p, p]
+        conv_stack(x, &self.convs, &self.conv_post, WnConv2d::forward)
     }
 }
 
@@ -159,15 +165,7 @@ impl DiscriminatorS {
 
     /// `[B, 1, T]` → scores and feature maps.
     pub fn forward(&self, x: &Tensor) -> DiscOutput {
-        let mut x = x.shallow_clone();
-        let mut fmaps = Vec::with_capacity(8);
-        for c in &self.convs {
-            x = leaky_relu(&c.forward(&x), LRELU_SLOPE);
-            fmaps.push(x.shallow_clone());
-        }
-        let x = self.conv_post.forward(&x);
-        fmaps.push(x.shallow_clone());
-        DiscOutput { score: x.flatten(1, -1), fmaps }
+        conv_stack(x.shallow_clone(), &self.convs, &self.conv_post, NormConv::forward)
     }
 }
 
@@ -236,7 +234,7 @@ mod tests {
     fn full_size_discriminators_match_the_paper_parameter_counts() {
         let vs = VarStore::new(Device::Cpu);
         let _mpd = MultiPeriodDiscriminator::new(vs.root() / "mpd", 1);
-        let mpd_params: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
+        let mpd_params = crate::nn::parameter_count(&vs);
         // 5 periods × (weight-normed convs 32-128-512-1024-1024 + post): 41.1 M.
         assert!((41_000_000..41_200_000).contains(&mpd_params), "{mpd_params}");
     }

@@ -13,7 +13,7 @@ use tch::{Kind, Tensor};
 
 use super::generator::{leaky_relu, Generator, ResBlock, LRELU_SLOPE, LRELU_SLOPE_POST};
 pub use crate::nn::fast_conv::to_channels_last;
-use crate::nn::{WnConv1d, WnConvTranspose1d};
+use crate::nn::{ConvCfg, WnConv1d, WnConvTranspose1d};
 
 /// A folded 1-D convolution (or transposed convolution) run as its 2-D twin.
 #[derive(Debug)]
@@ -34,24 +34,21 @@ fn weight_4d(w: &Tensor, scale: f64) -> Tensor {
 
 impl Conv {
     fn from_wn(c: &WnConv1d, scale: f64) -> Self {
-        Self {
-            weight: weight_4d(&c.weight(), scale),
-            bias: c.bias.as_ref().map(|b| b.detach().copy()),
-            stride: c.cfg.stride,
-            padding: c.cfg.padding,
-            dilation: c.cfg.dilation,
-            transposed: false,
-        }
+        Self::folded(&c.weight(), c.bias.as_ref(), &c.cfg, scale, false)
     }
 
     fn from_wn_transpose(c: &WnConvTranspose1d, scale: f64) -> Self {
+        Self::folded(&c.weight(), c.bias.as_ref(), &c.cfg, scale, true)
+    }
+
+    fn folded(weight: &Tensor, bias: Option<&Tensor>, cfg: &ConvCfg, scale: f64, transposed: bool) -> Self {
         Self {
-            weight: weight_4d(&c.weight(), scale),
-            bias: c.bias.as_ref().map(|b| b.detach().copy()),
-            stride: c.cfg.stride,
-            padding: c.cfg.padding,
-            dilation: c.cfg.dilation,
-            transposed: true,
+            weight: weight_4d(weight, scale),
+            bias: bias.map(|b| b.detach().copy()),
+            stride: cfg.stride,
+            padding: cfg.padding,
+            dilation: cfg.dilation,
+            transposed,
         }
     }
 
