@@ -204,7 +204,21 @@ fn validation_at(dir: &Path, step: u64) -> Option<serde_json::Map<String, serde_
 /// The headline validation loss of a log line: the entry its `headline` field names (the
 /// task's first loss).
 fn headline(val: &serde_json::Map<String, serde_json::Value>) -> Option<f64> {
-    val.get("headline").and_then(|h| h.as_str()).and_then(|name| val.get(name)).and_then(|v| v.as_f64())
+    headline_entry(val).map(|(_, v)| v)
+}
+
+/// The headline's name and value.
+fn headline_entry(val: &serde_json::Map<String, serde_json::Value>) -> Option<(&str, f64)> {
+    let name = val.get("headline")?.as_str()?;
+    Some((name, val.get(name)?.as_f64()?))
+}
+
+/// What a new validation's `metric` is compared with: the exported weights' validation on
+/// this run's rows (`logged`), else the figure recorded at export time, if it was of the same
+/// metric (a record without one predates the field and is taken as it stands).
+fn reference_figure(metric: &str, logged: Option<&serde_json::Map<String, serde_json::Value>>, recorded: Option<&serde_json::Value>) -> Option<f64> {
+    let recorded = recorded.filter(|e| e["metric"].as_str().is_none_or(|m| m == metric)).and_then(|e| e["val"].as_f64());
+    logged.and_then(|v| v.get(metric)).and_then(|x| x.as_f64()).or(recorded)
 }
 
 /// The pack file a stage exports to (`<role>.safetensors`), when the pack has it.
@@ -214,7 +228,7 @@ fn released_weights(voice: &Path, model: &str) -> Option<PathBuf> {
     p.is_file().then_some(p)
 }
 
-/// What was last exported from each stage, {stage: {step, val}}: kept in the pack
+/// What was last exported from each stage, {stage: {step, val, metric}}: kept in the pack
 /// (`<voice>/train/exported.json`, committed with the weights) so that a new machine exports
 /// only what beats the committed weights.
 fn exported_path(recipe: &Recipe) -> PathBuf {
@@ -384,22 +398,48 @@ fn export_improved(recipe: &Recipe, status: &mut Status) -> Result<()> {
         if !ckpt.is_file() {
             continue;
         }
-        let Some(val) = headline(&st.last_validation) else { continue };
+        let Some((metric, val)) = headline_entry(&st.last_validation).map(|(m, v)| (m.to_string(), v)) else { continue };
         let prev_step = exported.get(&st.name).and_then(|e| e["step"].as_u64()).unwrap_or(0);
         // The exported weights validated on this run's held-out rows (the trainer does that
         // before the first step from a pack) are the fair reference; the figure recorded at
-        // export time may come from another machine's split.
-        let before = validation_at(&dir, prev_step).as_ref().and_then(headline).or_else(|| exported.get(&st.name).and_then(|e| e["val"].as_f64()));
+        // export time may come from another machine's split. Either is compared on the same
+        // metric as the new validation (a task's headline may have changed since).
+        let before = reference_figure(&metric, validation_at(&dir, prev_step).as_ref(), exported.get(&st.name));
         let better = before.is_none_or(|b| val < b * (1.0 - recipe.export_margin));
         if !better || st.step <= prev_step {
             continue;
         }
         super::export::export(&ckpt, &recipe.voice)?;
-        exported.insert(st.name.clone(), serde_json::json!({"step": st.step, "val": val}));
+        exported.insert(st.name.clone(), serde_json::json!({"step": st.step, "val": val, "metric": metric}));
         st.note = if st.note.is_empty() { "exported".into() } else { format!("{}; exported", st.note) };
     }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
     std::fs::write(&path, serde_json::to_string_pretty(&exported)? + "\n").map_err(|e| Error::io(&path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(json: &str) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn the_reference_figure_is_of_the_new_headline_metric() {
+        // The pack's weights validated on this run under the old headline (mel L1) also
+        // logged the loss: a task whose headline became the loss is compared on the loss.
+        let logged = line(r#"{"kind":"val","step":1791,"headline":"val_mel_l1","val_mel_l1":2.47,"val_loss":12.97}"#);
+        let recorded = serde_json::json!({"step": 1791, "val": 2.46});
+        assert_eq!(reference_figure("val_loss", Some(&logged), Some(&recorded)), Some(12.97));
+        assert_eq!(reference_figure("val_mel_l1", Some(&logged), Some(&recorded)), Some(2.47));
+        // Without a logged line: the record, unless it names another metric.
+        assert_eq!(reference_figure("val_mel_l1", None, Some(&recorded)), Some(2.46));
+        let named = serde_json::json!({"step": 1791, "val": 2.46, "metric": "val_mel_l1"});
+        assert_eq!(reference_figure("val_loss", None, Some(&named)), None);
+        assert_eq!(reference_figure("val_mel_l1", None, Some(&named)), Some(2.46));
+        assert_eq!(headline_entry(&logged), Some(("val_mel_l1", 2.47)));
+    }
 }
