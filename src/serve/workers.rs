@@ -2,9 +2,8 @@
 //!
 //! Each worker holds its own loaded models (one [`TextToMel`] per voice, shared by a
 //! [`Synthesizer`] per vocoder family it has been asked for; the server's default loaded at
-//! start). A job's audio goes back one
-//! sentence at a time over a small channel; when the client has gone (the channel is closed)
-//! the worker drops the job before its next sentence. A panic inside a job (libtorch raises
+//! start). A job's audio goes back one sentence at a time over a small channel; when the
+//! client has gone (the channel is closed) the worker drops the job before its next sentence. A panic inside a job (libtorch raises
 //! some errors that way) fails that job only; the worker carries on.
 
 use std::collections::HashMap;
